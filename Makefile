@@ -1,0 +1,51 @@
+# One entry point for humans and CI: `make run` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run ingest test test-fast lint format bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The local CPU build of torch first: a bare `torch` requirement would pull a CUDA build.
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install mlsd with its dev tools.
+
+ingest: setup ## Build or update the knowledge base from knowledge/guides.
+	$(BIN)/mlsd ingest
+
+# `make run` builds the knowledge base if needed, then reviews FILE if given or shows the KB.
+run: ingest
+ifdef FILE
+	$(BIN)/mlsd review "$(FILE)"
+else
+	$(BIN)/mlsd kb stats
+endif
+
+test: setup ## Lint, type-check and run every test.
+	$(MAKE) lint
+	$(BIN)/python -m pytest
+
+test-fast: setup ## Tests that need no model, server or browser.
+	$(BIN)/python -m pytest -m "not slow and not server and not browser"
+
+lint: setup
+	$(BIN)/ruff check app ingest evals tests
+	$(BIN)/ruff format --check app ingest evals tests
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format app ingest evals tests
+	$(BIN)/ruff check --fix app ingest evals tests
+
+clean:
+	rm -rf .mlsd .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""The `mlsd` command line. Each command group lives in its own module; this one wires them
+and turns every error into a one-line message and an exit status (never a traceback)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from pydantic import ValidationError
+
+from app.cli.common import EXIT_ERROR, cli
+from app.cli.kb_cmd import ingest_command, kb
+from app.cli.settings_cmd import settings_command
+from app.cli.template_cmd import template
+from app.errors import MlsdError
+from app.rubric import RubricError
+from ingest.errors import IngestError
+
+cli.add_command(ingest_command)
+cli.add_command(kb)
+cli.add_command(template)
+cli.add_command(settings_command)
+
+__all__ = ["cli", "main"]
+
+
+def _settings_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(x) for x in first["loc"]) or "settings"
+    return f"invalid setting {field} (MLSD_{field.upper()}): {first['msg']}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `mlsd` console script."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    try:
+        code = cli.main(args=argv, prog_name="mlsd", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("mlsd: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except (MlsdError, IngestError, RubricError) as exc:
+        click.echo(f"mlsd: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except ValidationError as exc:
+        click.echo(f"mlsd: error: {_settings_error(exc)}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("mlsd: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("MLSD_DEBUG"):
+            raise
+        click.echo(
+            f"mlsd: internal error: {type(exc).__name__}: {exc} "
+            "(set MLSD_DEBUG=1 for the traceback and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,11 @@
+"""Errors of the app layer. The CLI and UI turn every MlsdError into a one-line message."""
+
+from __future__ import annotations
+
+
+class MlsdError(Exception):
+    """Base class of errors with a message fit for the user."""
+
+
+class ConfigError(MlsdError):
+    """A setting is invalid or missing."""

@@ -1,0 +1,79 @@
+"""The rubric: a template turned into sections and guiding questions with stable ids."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Severity(StrEnum):
+    """How much a finding matters; ordered error > warning > note."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """2 for error, 1 for warning, 0 for note."""
+        return {"error": 2, "warning": 1, "note": 0}[self.value]
+
+
+class Expects(StrEnum):
+    """What a good answer must contain beyond the topic."""
+
+    NUMBER = "number"  # a figure with a unit: latency, cost, target, dataset size, date
+    NAMED = "named"  # something named: a baseline, a tool, a data source, an owner
+
+
+class Question(BaseModel):
+    """One guiding question; `id` is stable, e.g. `business-metrics.q2`."""
+
+    id: str
+    text: str
+    weight: float = Field(1.0, gt=0)
+    severity: Severity = Severity.WARNING
+    expects: Expects | None = None
+
+
+class RubricSection(BaseModel):
+    """A template section: what it is for and the questions a draft must answer."""
+
+    id: str
+    number: str = ""
+    title: str
+    part: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    summary: str = ""
+    key_points: list[str] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+    weight: float = Field(1.0, gt=0)
+
+    @property
+    def label(self) -> str:
+        """'2.4 Business metrics'."""
+        return f"{self.number} {self.title}".strip()
+
+
+class Rubric(BaseModel):
+    """A parsed template. `version` is a hash of the template's content."""
+
+    id: str
+    title: str
+    version: str
+    source: str
+    shape: str  # markdown | prose | phases | yaml
+    sections: list[RubricSection]
+
+    @property
+    def question_count(self) -> int:
+        """Number of guiding questions over all sections."""
+        return sum(len(s.questions) for s in self.sections)
+
+    def section(self, section_id: str) -> RubricSection:
+        """The section with this id (KeyError when there is none)."""
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)

@@ -1,0 +1,97 @@
+"""Turn raw bytes and damaged text into clean Unicode.
+
+Real guides arrive with mojibake (UTF-8 read as Mac Roman or a Windows code page), scraped
+bullets, zero-width characters and odd line endings. ftfy does the main repair; a small
+fallback re-decodes runs of characters ftfy leaves alone (code pages it does not try, or
+private-use characters such as the Apple logo in Mac Roman).
+"""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+
+# Code pages whose misreading of UTF-8 we try to undo on runs ftfy leaves broken.
+_FALLBACK_CODECS = ("mac_roman", "cp1253", "cp1252", "cp1251", "cp1250", "cp1254", "cp1257")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Bullets scrapers leave: one or more bullet glyphs at the start of a line.
+_BULLET_LINE = re.compile(r"^(\s*)(?:[•●▪◦‣∙·○■□➢➤►▶✓✔]\s*){1,3}(?=\S)", re.MULTILINE)
+_BINARY_SAMPLE = 8192
+
+
+class DecodeResult:
+    """Decoded text plus what the reader should be told about it."""
+
+    def __init__(self, text: str, encoding: str, warnings: list[str]) -> None:
+        self.text = text
+        self.encoding = encoding
+        self.warnings = warnings
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for content that is not text: NUL bytes or many control characters."""
+    sample = data[:_BINARY_SAMPLE]
+    if b"\x00" in sample:
+        return True
+    if not sample:
+        return False
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return control / len(sample) > 0.05
+
+
+def decode_bytes(data: bytes) -> DecodeResult:
+    """Decode text bytes: UTF-8 first, then the most likely legacy charset (with a warning).
+
+    Raises ValueError for binary content or bytes no charset explains.
+    """
+    if looks_binary(data):
+        raise ValueError("binary content, not text")
+    try:
+        return DecodeResult(data.decode("utf-8-sig"), "utf-8", [])
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ValueError("not valid UTF-8 and no known charset fits")
+    encoding = best.encoding
+    return DecodeResult(
+        str(best), encoding, [f"not UTF-8; decoded as {encoding} (save it as UTF-8 to be sure)"]
+    )
+
+
+def _redecode_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    for codec in _FALLBACK_CODECS:
+        try:
+            fixed = run.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if len(fixed) < len(run):
+            return fixed
+    return run
+
+
+def repair_text(text: str) -> str:
+    """Fix mojibake and normalise whitespace, bullets and invisible characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+    text = _NON_ASCII_RUN.sub(_redecode_run, text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _PRIVATE_USE.sub("", text)
+    text = text.replace("\u00a0", " ").replace("\t", "    ")
+    return text
+
+
+def normalize_bullets(text: str) -> str:
+    """Turn scraped bullet glyphs at the start of lines into Markdown list markers."""
+    return _BULLET_LINE.sub(lambda m: f"{m.group(1)}- ", text)
+
+
+def collapse_spaces(text: str) -> str:
+    """Single spaces inside a line, no trailing spaces."""
+    return re.sub(r"[ \t]+", " ", text).strip()
