@@ -53,6 +53,16 @@ def decode_bytes(data: bytes) -> DecodeResult:
         return DecodeResult(data.decode("utf-8-sig"), "utf-8", [])
     except UnicodeDecodeError:
         pass
+    # Most non-UTF-8 prose is Windows-1252 (a superset of Latin-1's printable range); guessers
+    # are unreliable on short texts, so take it when it decodes cleanly.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text and not re.search("[\x80-\x9f]", text):
+        return DecodeResult(
+            text, "cp1252", ["not UTF-8; decoded as cp1252 (save it as UTF-8 to be sure)"]
+        )
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -35,7 +35,8 @@ _ALIASES = re.compile(r"^(aliases|also called|also known as)\s*:\s*(?P<list>.+)$
 _SUMMARY_PREFIX = re.compile(r"^(overview|purpose|summary|goal|description)\s*:\s*", re.IGNORECASE)
 _TAG = re.compile(r"\s*\[(?P<key>severity|expects|weight)\s*:\s*(?P<value>[\w.]+)\]", re.IGNORECASE)
 _NUMBER_PREFIX = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)\.?\s+(?P<title>.+)$")
-_SENTENCE_QUESTION = re.compile(r"(?:^|(?<=[.!?:])\s+)(?P<q>[A-Z\"'(][^.!?]*?\?)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|incl|fig|no|mr|ms|dr)\.$", re.IGNORECASE)
 _PHASE_LINE = re.compile(r"^(?P<title>[A-Z][^.?!:]{2,60}):\s*$")
 _ITEM_PREFIX = re.compile(r"^(?:\s*(?:[-*+•—–]|\d{1,2}[.)])\s*)+")
 # Back matter is never a section to review against.
@@ -90,6 +91,18 @@ def _split_number(title: str) -> tuple[str, str]:
     return "", title.rstrip(":").strip()
 
 
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping abbreviations such as 'e.g.' inside them."""
+    parts = _SENTENCE_END.split(text.strip())
+    out: list[str] = []
+    for part in parts:
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return [p.strip() for p in out if p.strip()]
+
+
 def _tree(blocks: list[Block]) -> list[_Node]:
     roots: list[_Node] = []
     stack: list[_Node] = []
@@ -129,15 +142,18 @@ def _extract(node: _Node) -> _Extract:
                                if a.strip()]
                 continue
             mode = None
-            prose_questions.extend(m.group("q").strip() for m in
-                                   _SENTENCE_QUESTION.finditer(text))
+            prose_questions.extend(q for q in sentences(text) if q.endswith("?"))
             if len(text.split()) <= SHORT_ITEM_WORDS and not text.endswith(":"):
                 out.items.append(text)
             else:
                 out.summary.append(_SUMMARY_PREFIX.sub("", text))
         elif block.kind is BlockKind.LIST_ITEM:
             if mode == "questions":
-                out.questions.append(text)
+                # A nested bullet that is not a question elaborates the question above it.
+                if block.level > 1 and out.questions and not text.endswith("?"):
+                    out.questions[-1] = f"{out.questions[-1]} ({text.rstrip('.')})"
+                else:
+                    out.questions.append(text)
             elif mode == "keypoints":
                 out.key_points.append(text)
             else:
@@ -239,7 +255,7 @@ def _is_phase_list(text: str) -> bool:
     lines = text.split("\n")
     phases = sum(1 for i, ln in enumerate(lines)
                  if _PHASE_LINE.match(ln.strip()) and (i == 0 or not lines[i - 1].strip()))
-    return phases >= 3 and not re.search(r"^#{1,6}\s", text, re.MULTILINE)
+    return phases >= 3 and len(re.findall(r"^#{1,6}\s", text, re.MULTILINE)) < 2
 
 
 def _from_phases(text: str) -> list[RubricSection]:
@@ -254,7 +270,7 @@ def _from_phases(text: str) -> list[RubricSection]:
                 builder.add(title, None, "", extract.items, extract)
             title, extract = phase.group("title") if phase else None, _Extract()
             continue
-        if not line or title is None or line.startswith("# expected"):
+        if not line or title is None or line.startswith("#"):
             continue
         item = _ITEM_PREFIX.sub("", line).strip()
         if len(line.split()) > PHASE_ITEM_WORDS and not _ITEM_PREFIX.match(line):

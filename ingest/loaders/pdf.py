@@ -7,6 +7,7 @@ lines are joined into paragraphs, also across a page break.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from io import BytesIO
@@ -22,6 +23,8 @@ from ingest.textrepair import normalize_bullets, repair_text
 _PAGE_NUMBER = re.compile(
     r"^\s*(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?\s*$", re.IGNORECASE
 )
+# pypdf logs recoverable damage as warnings; the loader reports what matters itself.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
 
 
