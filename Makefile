@@ -23,13 +23,9 @@ setup: $(STAMP) ## Create .venv and install mlsd with its dev tools.
 ingest: setup ## Build or update the knowledge base from knowledge/guides.
 	$(BIN)/mlsd ingest
 
-# `make run` builds the knowledge base if needed, then reviews FILE if given or shows the KB.
+# `make run` builds the knowledge base if needed, then shows what it holds.
 run: ingest
-ifdef FILE
-	$(BIN)/mlsd review "$(FILE)"
-else
 	$(BIN)/mlsd kb stats
-endif
 
 test: setup ## Lint, type-check and run every test.
 	$(MAKE) lint

@@ -28,15 +28,35 @@ def get_embedder(settings: Settings) -> Embedder:
         return embedder
 
 
+_stores: dict[tuple[str, str | None, int, str, str], KnowledgeStore] = {}
+_stores_lock = threading.Lock()
+
+
 def open_store(settings: Settings, embedder: Embedder | None = None) -> KnowledgeStore:
-    """The knowledge base the settings point at (embedded Chroma or a Chroma server)."""
-    return KnowledgeStore.open(
-        embedder or get_embedder(settings),
-        data_dir=settings.data_dir,
-        host=settings.chroma_host,
-        port=settings.chroma_port,
-        prefix=settings.collection_prefix,
+    """The knowledge base the settings point at (embedded Chroma or a Chroma server).
+
+    Opened once per process and location: a long-running app reuses one client.
+    """
+    embedder = embedder or get_embedder(settings)
+    key = (
+        str(settings.data_dir.resolve()),
+        settings.chroma_host,
+        settings.chroma_port,
+        settings.collection_prefix,
+        embedder.name,
     )
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None or store.embedder is not embedder:
+            store = KnowledgeStore.open(
+                embedder,
+                data_dir=settings.data_dir,
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                prefix=settings.collection_prefix,
+            )
+            _stores[key] = store
+        return store
 
 
 def source_bases() -> list[Path]:
@@ -76,8 +96,9 @@ def ensure_knowledge_base(settings: Settings, store: KnowledgeStore | None = Non
     return True
 
 
-def search(settings: Settings, query: str, k: int = 5,
-           store: KnowledgeStore | None = None) -> list[Hit]:
+def search(
+    settings: Settings, query: str, k: int = 5, store: KnowledgeStore | None = None
+) -> list[Hit]:
     """The k best passages for a query."""
     return (store or open_store(settings)).search(query, k)
 

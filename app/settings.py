@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
     collection_prefix: str = Field(
-        "mlsd", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,30}$",
+        "mlsd",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,30}$",
         description="Prefix of the Chroma collection name (the model name is appended).",
     )
     embedding_model: str = Field(
@@ -80,7 +81,8 @@ class Settings(BaseSettings):
         None, description="Base URL of the LLM server (Ollama or any OpenAI-compatible API)."
     )
     llm_api_key: SecretStr | None = Field(
-        None, description="API key for the LLM; never logged. Provider variables such as "
+        None,
+        description="API key for the LLM; never logged. Provider variables such as "
         "OPENAI_API_KEY are read too.",
     )
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")

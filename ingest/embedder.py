@@ -89,7 +89,7 @@ class SentenceTransformerEmbedder:
                     from sentence_transformers import SentenceTransformer
                     from transformers.utils import logging as hf_logging
 
-                    hf_logging.disable_progress_bar()
+                    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
                     self._model = SentenceTransformer(str(self._path), device="cpu")
                 except Exception as exc:  # any failure to load is a configuration error
                     raise EmbedderError(
@@ -118,6 +118,6 @@ class SentenceTransformerEmbedder:
 
 @lru_cache(maxsize=4096)
 def _cached_query(embedder: SentenceTransformerEmbedder, text: str) -> Vectors:
-    vector = embedder.embed_documents([text])[0]
+    vector: Vectors = embedder.embed_documents([text])[0]
     vector.setflags(write=False)
     return vector

@@ -42,10 +42,14 @@ class Location(BaseModel):
         """The smallest location that covers both."""
 
         def lo(a: int | None, b: int | None) -> int | None:
-            return min(x for x in (a, b) if x is not None) if a is not None or b is not None else None
+            return (
+                min(x for x in (a, b) if x is not None) if a is not None or b is not None else None
+            )
 
         def hi(a: int | None, b: int | None) -> int | None:
-            return max(x for x in (a, b) if x is not None) if a is not None or b is not None else None
+            return (
+                max(x for x in (a, b) if x is not None) if a is not None or b is not None else None
+            )
 
         return Location(
             line_start=lo(self.line_start, other.line_start),
@@ -62,8 +66,10 @@ class Location(BaseModel):
             return f"page {self.page}" if end == self.page else f"pages {self.page}-{end}"
         if self.line_start is not None:
             end = self.line_end if self.line_end is not None else self.line_start
-            return f"line {self.line_start}" if end == self.line_start else (
-                f"lines {self.line_start}-{end}"
+            return (
+                f"line {self.line_start}"
+                if end == self.line_start
+                else (f"lines {self.line_start}-{end}")
             )
         if self.paragraph is not None:
             return f"paragraph {self.paragraph}"

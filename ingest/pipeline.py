@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from ingest.chunking import Chunker
 from ingest.errors import LoadError
 from ingest.loaders import load_path, supported
-from ingest.store import KnowledgeStore
+from ingest.store import KnowledgeStore, SourceInfo
 
 
 class FileResult(BaseModel):
@@ -100,9 +100,13 @@ def ingest_paths(
             folders.append(sid.rstrip("/") + "/" if sid != "." else "")
             files.extend((source_id_for(f, bases), f) for f in _walk(path))
         elif path.exists() and not supported(path):
-            report.results.append(FileResult(
-                source_id=sid, status="failed",
-                message=f"{sid}: unsupported format '{path.suffix or 'no suffix'}'"))
+            report.results.append(
+                FileResult(
+                    source_id=sid,
+                    status="failed",
+                    message=f"{sid}: unsupported format '{path.suffix or 'no suffix'}'",
+                )
+            )
         else:
             files.append((sid, path))
     seen: dict[str, Path] = dict(files)
@@ -113,17 +117,31 @@ def ingest_paths(
         for index, (sid, path) in enumerate(seen.items(), start=1):
             if progress:
                 progress(index, len(seen), sid)
-            result = _ingest_one(sid, path, store, chunker, known, ids_by_source,
-                                 max_bytes=max_bytes, max_pages=max_pages, report=report)
+            result = _ingest_one(
+                sid,
+                path,
+                store,
+                chunker,
+                known,
+                ids_by_source,
+                max_bytes=max_bytes,
+                max_pages=max_pages,
+                report=report,
+            )
             report.results.append(result)
         if prune:
             for sid in sorted(known):
                 under = any(sid.startswith(prefix) for prefix in folders)
                 if under and sid not in seen:
                     removed = store.delete(sorted(ids_by_source.get(sid, set())))
-                    report.results.append(FileResult(
-                        source_id=sid, status="removed", chunks_removed=removed,
-                        message="file no longer exists"))
+                    report.results.append(
+                        FileResult(
+                            source_id=sid,
+                            status="removed",
+                            chunks_removed=removed,
+                            message="file no longer exists",
+                        )
+                    )
         report.total_chunks = store.count()
 
     for r in report.results:
@@ -142,7 +160,7 @@ def _ingest_one(
     path: Path,
     store: KnowledgeStore,
     chunker: Chunker,
-    known: dict[str, object],
+    known: dict[str, SourceInfo],
     ids_by_source: dict[str, set[str]],
     *,
     max_bytes: int,
@@ -155,9 +173,8 @@ def _ingest_one(
         return FileResult(source_id=sid, status="failed", message=str(exc))
     report.warnings.extend(f"{sid}: {w}" for w in doc.warnings)
     info = known.get(sid)
-    if info is not None and getattr(info, "content_hash", "") == chunker.source_hash(doc):
-        return FileResult(source_id=sid, status="unchanged",
-                          chunks=len(ids_by_source.get(sid, ())))
+    if info is not None and info.content_hash == chunker.source_hash(doc):
+        return FileResult(source_id=sid, status="unchanged", chunks=len(ids_by_source.get(sid, ())))
     chunks = chunker.split(doc, store.embedder.name)
     if not chunks:
         return FileResult(source_id=sid, status="failed", message=f"{sid}: no text to index")

@@ -142,6 +142,31 @@ class KnowledgeStore:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create data dir {data_dir}: {exc.strerror}") from exc
+        lock_path = data_dir / "ingest.lock"
+        if host or (data_dir / "chroma" / "chroma.sqlite3").exists():
+            return cls._connect(chroma_settings, embedder, data_dir, lock_path, host, port, prefix)
+        # Creating a new store runs Chroma's migrations; two processes doing that at once race.
+        try:
+            with FileLock(str(lock_path)).acquire(timeout=600):
+                return cls._connect(
+                    chroma_settings, embedder, data_dir, lock_path, host, port, prefix
+                )
+        except Timeout as exc:
+            raise StoreError(f"the store in {data_dir} stayed locked for 600 s") from exc
+
+    @classmethod
+    def _connect(
+        cls,
+        chroma_settings: Any,
+        embedder: Embedder,
+        data_dir: Path,
+        lock_path: Path,
+        host: str | None,
+        port: int,
+        prefix: str,
+    ) -> KnowledgeStore:
+        import chromadb
+
         try:
             if host:
                 client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
@@ -155,7 +180,7 @@ class KnowledgeStore:
         except Exception as exc:
             where = f"Chroma server at {host}:{port}" if host else f"Chroma store in {data_dir}"
             raise StoreError(f"cannot open the {where}: {exc}") from exc
-        return cls(client, embedder, data_dir / "ingest.lock", prefix=prefix, backend=backend)
+        return cls(client, embedder, lock_path, prefix=prefix, backend=backend)
 
     @contextmanager
     def writing(self, timeout: float = 600.0) -> Iterator[None]:
@@ -225,7 +250,7 @@ class KnowledgeStore:
             return 0
         now = time.time()
         for start in range(0, len(chunks), _ADD_BATCH):
-            batch = chunks[start:start + _ADD_BATCH]
+            batch = chunks[start : start + _ADD_BATCH]
             vectors = self.embedder.embed_documents([c.embedding_text() for c in batch])
             try:
                 self._collection.upsert(
@@ -244,7 +269,7 @@ class KnowledgeStore:
             return
         now = time.time()
         for start in range(0, len(chunks), _ADD_BATCH):
-            batch = chunks[start:start + _ADD_BATCH]
+            batch = chunks[start : start + _ADD_BATCH]
             self._collection.update(
                 ids=[c.id for c in batch], metadatas=[_metadata(c, now) for c in batch]
             )
@@ -253,7 +278,7 @@ class KnowledgeStore:
         """Remove chunks by id. Returns the count."""
         ids = list(ids)
         for start in range(0, len(ids), _ADD_BATCH):
-            self._collection.delete(ids=ids[start:start + _ADD_BATCH])
+            self._collection.delete(ids=ids[start : start + _ADD_BATCH])
         return len(ids)
 
     def search(self, query: str, k: int = 5, source: str | None = None) -> list[Hit]:

@@ -32,18 +32,31 @@ def cli() -> None:
 
 def settings_options(func: F) -> F:
     """Options every command takes that override settings."""
-    func = click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-                        help="Where the knowledge base lives [MLSD_DATA_DIR, default .mlsd].")(func)
-    func = click.option("--llm", "llm", default=None, metavar="SPEC",
-                        help="Chat model: none, ollama:NAME, openai:NAME, provider:model "
-                        "[MLSD_LLM].")(func)
-    func = click.option("--llm-base-url", default=None, metavar="URL",
-                        help="Base URL of the LLM server [MLSD_LLM_BASE_URL].")(func)
+    func = click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Where the knowledge base lives [MLSD_DATA_DIR, default .mlsd].",
+    )(func)
+    func = click.option(
+        "--llm",
+        "llm",
+        default=None,
+        metavar="SPEC",
+        help="Chat model: none, ollama:NAME, openai:NAME, provider:model [MLSD_LLM].",
+    )(func)
+    func = click.option(
+        "--llm-base-url",
+        default=None,
+        metavar="URL",
+        help="Base URL of the LLM server [MLSD_LLM_BASE_URL].",
+    )(func)
     return func
 
 
-def make_settings(data_dir: Path | None, llm: str | None, llm_base_url: str | None,
-                  **extra: Any) -> Settings:
+def make_settings(
+    data_dir: Path | None, llm: str | None, llm_base_url: str | None, **extra: Any
+) -> Settings:
     """Settings with command-line overrides applied."""
     return load_settings(data_dir=data_dir, llm=llm, llm_base_url=llm_base_url, **extra)
 

@@ -13,13 +13,24 @@ from app.cli.common import EXIT_ERROR, EXIT_OK, echo_json, make_settings, settin
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--prune/--no-prune", default=True, show_default=True,
-              help="Remove chunks of files deleted from the folders given.")
+@click.option(
+    "--prune/--no-prune",
+    default=True,
+    show_default=True,
+    help="Remove chunks of files deleted from the folders given.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. a non-UTF-8 file) as failures.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @settings_options
-def ingest_command(paths: tuple[Path, ...], prune: bool, strict: bool, as_json: bool,
-                   data_dir: Path | None, llm: str | None, llm_base_url: str | None) -> int:
+def ingest_command(
+    paths: tuple[Path, ...],
+    prune: bool,
+    strict: bool,
+    as_json: bool,
+    data_dir: Path | None,
+    llm: str | None,
+    llm_base_url: str | None,
+) -> int:
     """Build or update the knowledge base from PATHS (default: knowledge/guides).
 
     Reads Markdown (with YAML front matter), text, PDF, HTML and DOCX. Incremental: unchanged
@@ -63,12 +74,25 @@ def kb() -> None:
 
 @kb.command("search")
 @click.argument("query")
-@click.option("-k", "--top", "k", default=5, show_default=True, type=click.IntRange(1, 50),
-              help="Number of passages.")
+@click.option(
+    "-k",
+    "--top",
+    "k",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Number of passages.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
 @settings_options
-def search_command(query: str, k: int, as_json: bool, data_dir: Path | None, llm: str | None,
-                   llm_base_url: str | None) -> int:
+def search_command(
+    query: str,
+    k: int,
+    as_json: bool,
+    data_dir: Path | None,
+    llm: str | None,
+    llm_base_url: str | None,
+) -> int:
     """Show the passages that best match QUERY, with source, headings, location and score."""
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
@@ -93,8 +117,9 @@ def search_command(query: str, k: int, as_json: bool, data_dir: Path | None, llm
 @kb.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @settings_options
-def stats_command(as_json: bool, data_dir: Path | None, llm: str | None,
-                  llm_base_url: str | None) -> int:
+def stats_command(
+    as_json: bool, data_dir: Path | None, llm: str | None, llm_base_url: str | None
+) -> int:
     """Show sources, chunk counts and the embedding model of the knowledge base."""
     settings = make_settings(data_dir, llm, llm_base_url)
     stats = knowledge.stats(settings)
@@ -115,8 +140,9 @@ def stats_command(as_json: bool, data_dir: Path | None, llm: str | None,
 @kb.command("remove")
 @click.argument("sources", nargs=-1, required=True)
 @settings_options
-def remove_command(sources: tuple[str, ...], data_dir: Path | None, llm: str | None,
-                   llm_base_url: str | None) -> int:
+def remove_command(
+    sources: tuple[str, ...], data_dir: Path | None, llm: str | None, llm_base_url: str | None
+) -> int:
     """Remove every chunk of the given source ids (as `mlsd kb stats` lists them)."""
     settings = make_settings(data_dir, llm, llm_base_url)
     store = knowledge.open_store(settings)

@@ -19,8 +19,13 @@ def template() -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the rubric as JSON.")
 @settings_options
-def show_command(path: Path | None, as_json: bool, data_dir: Path | None, llm: str | None,
-                 llm_base_url: str | None) -> int:
+def show_command(
+    path: Path | None,
+    as_json: bool,
+    data_dir: Path | None,
+    llm: str | None,
+    llm_base_url: str | None,
+) -> int:
     """Parse a template (default: the configured one) into a rubric and print it.
 
     Accepts Markdown templates with 'Guiding questions:' lists (also inside <details>),
@@ -33,8 +38,10 @@ def show_command(path: Path | None, as_json: bool, data_dir: Path | None, llm: s
         echo_json(rubric)
         return EXIT_OK
     click.secho(f"{rubric.title}", bold=True)
-    click.echo(f"id {rubric.id}  version {rubric.version}  shape {rubric.shape}  "
-               f"{len(rubric.sections)} sections, {rubric.question_count} questions\n")
+    click.echo(
+        f"id {rubric.id}  version {rubric.version}  shape {rubric.shape}  "
+        f"{len(rubric.sections)} sections, {rubric.question_count} questions\n"
+    )
     part = None
     for section in rubric.sections:
         if section.part and section.part != part:

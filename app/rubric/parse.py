@@ -27,10 +27,13 @@ from ingest.models import Block, BlockKind
 
 _QUESTIONS_LABEL = re.compile(
     r"^(guiding questions?|key questions|questions( to (ask|answer|consider))?|guide|checklist|"
-    r"things to consider|considerations|prompts)\s*:?$", re.IGNORECASE)
+    r"things to consider|considerations|prompts)\s*:?$",
+    re.IGNORECASE,
+)
 _KEYPOINTS_LABEL = re.compile(
     r"^(key points|key elements|what to include|should include|contents?|includes?)\s*:?$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _ALIASES = re.compile(r"^(aliases|also called|also known as)\s*:\s*(?P<list>.+)$", re.IGNORECASE)
 _SUMMARY_PREFIX = re.compile(r"^(overview|purpose|summary|goal|description)\s*:\s*", re.IGNORECASE)
 _TAG = re.compile(r"\s*\[(?P<key>severity|expects|weight)\s*:\s*(?P<value>[\w.]+)\]", re.IGNORECASE)
@@ -43,12 +46,15 @@ _ITEM_PREFIX = re.compile(r"^(?:\s*(?:[-*+•—–]|\d{1,2}[.)])\s*)+")
 _BACK_MATTER = re.compile(
     r"^(references?|resources|further (reading|in this series)|bibliography|appendix.*|"
     r"acknowledg\w*|conclusions?|table of contents|contents|changelog|about the author)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 PHASE_ITEM_WORDS = 15
 # Quantities a good answer must state with a number.
 _NUMERIC_CUES = re.compile(
     r"\b(latenc\w*|throughput|qps|requests per|how (much|many|long|fast|often)|budget|"
-    r"what (is|are) the (target|cost)|target value|p9[059])\b", re.IGNORECASE)
+    r"what (is|are) the (target|cost)|target value|p9[059])\b",
+    re.IGNORECASE,
+)
 
 SHORT_ITEM_WORDS = 25
 
@@ -138,8 +144,9 @@ def _extract(node: _Node) -> _Extract:
                 mode = "keypoints"
                 continue
             if (aliases := _ALIASES.match(text)) is not None:
-                out.aliases = [a.strip() for a in re.split(r"[,;]", aliases.group("list"))
-                               if a.strip()]
+                out.aliases = [
+                    a.strip() for a in re.split(r"[,;]", aliases.group("list")) if a.strip()
+                ]
                 continue
             mode = None
             prose_questions.extend(q for q in sentences(text) if q.endswith("?"))
@@ -187,14 +194,22 @@ def _question(section_id: str, index: int, raw: str) -> Question:
         expects = Expects(tags["expects"])
     elif "expects" not in tags and _NUMERIC_CUES.search(text):
         expects = Expects.NUMBER
-    severity = Severity(tags["severity"]) if tags.get("severity") in {
-        s.value for s in Severity} else Severity.WARNING
+    severity = (
+        Severity(tags["severity"])
+        if tags.get("severity") in {s.value for s in Severity}
+        else Severity.WARNING
+    )
     try:
         weight = float(tags.get("weight", 1.0))
     except ValueError:
         weight = 1.0
-    return Question(id=f"{section_id}.q{index}", text=text, weight=max(weight, 0.1),
-                    severity=severity, expects=expects)
+    return Question(
+        id=f"{section_id}.q{index}",
+        text=text,
+        weight=max(weight, 0.1),
+        severity=severity,
+        expects=expects,
+    )
 
 
 class _Builder:
@@ -202,26 +217,31 @@ class _Builder:
         self.sections: list[RubricSection] = []
         self._ids: set[str] = set()
 
-    def add(self, title: str, anchor: str | None, part: str, questions: list[str],
-            extract: _Extract) -> None:
+    def add(
+        self, title: str, anchor: str | None, part: str, questions: list[str], extract: _Extract
+    ) -> None:
         number, clean = _split_number(title)
         base = anchor or slugify(clean)
         section_id, n = base, 2
         while section_id in self._ids:
             section_id, n = f"{base}-{n}", n + 1
         self._ids.add(section_id)
-        seen: set[str] = set()
-        unique = [q for q in questions if not (q.lower() in seen or seen.add(q.lower()))]
-        self.sections.append(RubricSection(
-            id=section_id,
-            number=number,
-            title=clean,
-            part=part,
-            aliases=extract.aliases,
-            summary=" ".join(extract.summary[:2])[:600],
-            key_points=extract.key_points,
-            questions=[_question(section_id, i, q) for i, q in enumerate(unique, start=1)],
-        ))
+        unique: list[str] = []
+        for q in questions:
+            if q.lower() not in {u.lower() for u in unique}:
+                unique.append(q)
+        self.sections.append(
+            RubricSection(
+                id=section_id,
+                number=number,
+                title=clean,
+                part=part,
+                aliases=extract.aliases,
+                summary=" ".join(extract.summary[:2])[:600],
+                key_points=extract.key_points,
+                questions=[_question(section_id, i, q) for i, q in enumerate(unique, start=1)],
+            )
+        )
 
 
 def _walk(nodes: list[_Node], part: str, builder: _Builder) -> None:
@@ -253,8 +273,11 @@ def _all_nodes(nodes: list[_Node]) -> list[_Node]:
 
 def _is_phase_list(text: str) -> bool:
     lines = text.split("\n")
-    phases = sum(1 for i, ln in enumerate(lines)
-                 if _PHASE_LINE.match(ln.strip()) and (i == 0 or not lines[i - 1].strip()))
+    phases = sum(
+        1
+        for i, ln in enumerate(lines)
+        if _PHASE_LINE.match(ln.strip()) and (i == 0 or not lines[i - 1].strip())
+    )
     return phases >= 3 and len(re.findall(r"^#{1,6}\s", text, re.MULTILINE)) < 2
 
 
@@ -262,13 +285,17 @@ def _from_phases(text: str) -> list[RubricSection]:
     builder = _Builder()
     title: str | None = None
     extract = _Extract()
-    for raw in text.split("\n") + [""]:
+
+    def close() -> None:
+        if title and extract.items:
+            builder.add(title, None, "", extract.items, extract)
+
+    for raw in text.split("\n"):
         line = raw.strip()
         phase = _PHASE_LINE.match(line)
-        if phase or raw is None:
-            if title and extract.items:
-                builder.add(title, None, "", extract.items, extract)
-            title, extract = phase.group("title") if phase else None, _Extract()
+        if phase:
+            close()
+            title, extract = phase.group("title"), _Extract()
             continue
         if not line or title is None or line.startswith("#"):
             continue
@@ -277,8 +304,7 @@ def _from_phases(text: str) -> list[RubricSection]:
             extract.summary.append(line)
         elif len(re.findall(r"[A-Za-z]{2,}", item)) >= 2:
             extract.items.append(item)
-    if title and extract.items:
-        builder.add(title, None, "", extract.items, extract)
+    close()
     return builder.sections
 
 
@@ -296,8 +322,9 @@ def _from_yaml(data: Any, source: str) -> tuple[str, str, list[RubricSection]]:
             q.setdefault("id", f"{sid}.q{j}")
             questions.append(q)
         try:
-            sections.append(RubricSection.model_validate({**raw, "id": sid,
-                                                          "questions": questions}))
+            sections.append(
+                RubricSection.model_validate({**raw, "id": sid, "questions": questions})
+            )
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(x) for x in first["loc"])
@@ -334,8 +361,14 @@ def parse_rubric(data: bytes, name: str, *, max_bytes: int = 5_000_000) -> Rubri
             f"{name}: no sections with guiding questions found (expected headings followed by "
             "a 'Guiding questions:' list, questions ending in '?', or 'Phase:' lines with items)"
         )
-    return Rubric(id=slugify(stem), title=title or stem, version=version, source=name,
-                  shape=shape, sections=sections)
+    return Rubric(
+        id=slugify(stem),
+        title=title or stem,
+        version=version,
+        source=name,
+        shape=shape,
+        sections=sections,
+    )
 
 
 def load_rubric(path: Path) -> Rubric:

@@ -60,7 +60,9 @@ def load_path(
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(name, f"{size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB")
+            raise LoadError(
+                name, f"{size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
@@ -77,7 +79,9 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Sou
     if not data.strip():
         raise LoadError(name, "empty file")
     if len(data) > max_bytes:
-        raise LoadError(name, f"{len(data) / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB")
+        raise LoadError(
+            name, f"{len(data) / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB"
+        )
     meta: dict[str, Any] = {}
     warnings: list[str] = []
     title = ""

@@ -65,7 +65,9 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
             builder.heading(text, level, loc)
             last_level = level
             continue
-        is_list = "list" in style.lower() or item._p.pPr is not None and item._p.pPr.numPr is not None
+        is_list = "list" in style.lower() or (
+            item._p.pPr is not None and item._p.pPr.numPr is not None
+        )
         if is_list or text.startswith("- "):
             builder.add(BlockKind.LIST_ITEM, text.removeprefix("- "), loc, level=1)
         else:

@@ -8,8 +8,19 @@ from ingest.loaders.structure import BlockBuilder
 from ingest.models import Block, BlockKind, Location
 from ingest.textrepair import repair_text
 
-_DROP = ("script", "style", "nav", "header", "footer", "noscript", "svg", "form", "summary",
-         "button", "iframe")
+_DROP = (
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "noscript",
+    "svg",
+    "form",
+    "summary",
+    "button",
+    "iframe",
+)
 _BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "tr", "dt", "dd")
 
 

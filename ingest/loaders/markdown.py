@@ -32,7 +32,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         return {}, text, 0
     if not isinstance(data, dict):
         return {}, text, 0
-    return data, text[match.end():], match.group(0).count("\n")
+    return data, text[match.end() :], match.group(0).count("\n")
 
 
 def _inline_text(token: Token) -> str:

@@ -20,9 +20,7 @@ from ingest.loaders.structure import BlockBuilder, looks_like_title_line, number
 from ingest.models import Block, BlockKind, Location
 from ingest.textrepair import normalize_bullets, repair_text
 
-_PAGE_NUMBER = re.compile(
-    r"^\s*(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?\s*$", re.IGNORECASE
-)
+_PAGE_NUMBER = re.compile(r"^\s*(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
 # pypdf logs recoverable damage as warnings; the loader reports what matters itself.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
@@ -55,6 +53,7 @@ def _page_lines(page: Any) -> tuple[list[str], dict[str, float]]:
 
 def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Drop page numbers and lines repeated at the top or bottom of most pages."""
+
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", line.strip().lower())
 
@@ -151,10 +150,7 @@ def parse_pdf(data: bytes, max_pages: int) -> tuple[str, list[Block]]:
                 flush()
                 builder.add(BlockKind.LIST_ITEM, item.group("text"), loc, level=1)
                 continue
-            if para and para_loc is not None:
-                para_loc = para_loc.merge(loc)
-            else:
-                para_loc = loc
+            para_loc = para_loc.merge(loc) if para and para_loc is not None else loc
             para.append(line)
             # A short line ending a sentence closes the paragraph.
             if line[-1] in ".!?:" and len(line) < typical * 0.8:

@@ -85,8 +85,14 @@ class BlockBuilder:
             self._stack.pop()
         self._stack.append((level, title))
         self.blocks.append(
-            Block(kind=BlockKind.HEADING, text=title, heading_path=self.path, level=level,
-                  anchor=anchor, location=location)
+            Block(
+                kind=BlockKind.HEADING,
+                text=title,
+                heading_path=self.path,
+                level=level,
+                anchor=anchor,
+                location=location,
+            )
         )
 
     def add(self, kind: BlockKind, text: str, location: Location, level: int = 0) -> None:
