@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         20.0, gt=0, description="Largest file (ingest, review, upload), in megabytes."
     )
     max_pages: int = Field(200, ge=1, description="Largest PDF, in pages.")
+    max_findings_per_section: int = Field(
+        12, ge=1, le=200, description="Most findings listed per template section (worst first)."
+    )
     llm: str = Field(
         "none",
         description="Chat model: 'none' (offline), 'ollama:NAME', 'openai:NAME', or any "

@@ -13,7 +13,7 @@ from ingest.models import Block, BlockKind, Chunk, Location, SourceDocument
 # Shorter passages are labels or stray lines and retrieve badly.
 MIN_CHUNK_CHARS = 24
 # Bump when chunking changes, so that unchanged files are chunked again.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 
 def _render(block: Block) -> str:
@@ -89,6 +89,7 @@ class Chunker:
         seen: dict[str, int] = {}
         url = doc.metadata.get("url", "")
         source_hash = self.source_hash(doc)
+        tags = [t for t in doc.metadata.get("tags", "").split(",") if t]
         for path, blocks in _sections(doc.blocks):
             # The document's own title heads every path; it is kept once, as the title.
             if path and path[0] == doc.title:
@@ -112,6 +113,7 @@ class Chunker:
                         source_hash=source_hash,
                         embedding_model=embedding_model,
                         url=url,
+                        tags=tags,
                     )
                 )
         return chunks

@@ -112,6 +112,7 @@ class Chunk(BaseModel):
     source_hash: str
     embedding_model: str
     url: str = ""
+    tags: list[str] = Field(default_factory=list)  # from front matter: sections, topics
 
     @property
     def heading_label(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ingest.embedder import Embedder
 from ingest.errors import StoreError
@@ -46,6 +46,7 @@ class Hit(BaseModel):
     heading_path: list[str]
     location: Location
     url: str = ""
+    tags: list[str] = Field(default_factory=list)
     score: float
 
     @property
@@ -78,6 +79,7 @@ def _metadata(chunk: Chunk, now: float) -> dict[str, str | int | float]:
         "source_hash": chunk.source_hash,
         "model": chunk.embedding_model,
         "url": chunk.url,
+        "tags": ",".join(chunk.tags),
         "ingested_at": now,
     }
     for key, value in chunk.location.model_dump().items():
@@ -317,6 +319,7 @@ class KnowledgeStore:
                     heading_path=_heading_path(meta),
                     location=_location(meta),
                     url=str(meta.get("url", "")),
+                    tags=[t for t in str(meta.get("tags", "")).split(",") if t],
                     score=round(max(0.0, 1.0 - float(dist)), 4),
                 )
             )

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.sentences import sentences
 from app.rubric.models import Expects, Question, Rubric, RubricSection, Severity
 from ingest.errors import LoadError
 from ingest.loaders import load_bytes
@@ -38,8 +39,6 @@ _ALIASES = re.compile(r"^(aliases|also called|also known as)\s*:\s*(?P<list>.+)$
 _SUMMARY_PREFIX = re.compile(r"^(overview|purpose|summary|goal|description)\s*:\s*", re.IGNORECASE)
 _TAG = re.compile(r"\s*\[(?P<key>severity|expects|weight)\s*:\s*(?P<value>[\w.]+)\]", re.IGNORECASE)
 _NUMBER_PREFIX = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)\.?\s+(?P<title>.+)$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|incl|fig|no|mr|ms|dr)\.$", re.IGNORECASE)
 _PHASE_LINE = re.compile(r"^(?P<title>[A-Z][^.?!:]{2,60}):\s*$")
 _ITEM_PREFIX = re.compile(r"^(?:\s*(?:[-*+•—–]|\d{1,2}[.)])\s*)+")
 # Back matter is never a section to review against.
@@ -95,18 +94,6 @@ def _split_number(title: str) -> tuple[str, str]:
     if match and not match.group("title")[:1].isdigit():
         return match.group("num"), match.group("title").rstrip(":").strip()
     return "", title.rstrip(":").strip()
-
-
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences, keeping abbreviations such as 'e.g.' inside them."""
-    parts = _SENTENCE_END.split(text.strip())
-    out: list[str] = []
-    for part in parts:
-        if out and _ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
-        else:
-            out.append(part)
-    return [p.strip() for p in out if p.strip()]
 
 
 def _tree(blocks: list[Block]) -> list[_Node]:

@@ -1,0 +1,177 @@
+"""A draft design doc as sections and sentences, each with its place in the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from app.sentences import is_placeholder, sentences
+from ingest.errors import LoadError
+from ingest.loaders import load_bytes
+from ingest.models import Block, BlockKind, Location, SourceDocument
+
+# Sentences shorter than this carry no evidence ("Yes.", a lone label).
+MIN_SENTENCE_CHARS = 12
+
+
+class DraftSentence(BaseModel):
+    """One sentence (or list item, or table row) of the draft."""
+
+    text: str
+    section: int
+    location: Location
+    placeholder: bool = False
+
+
+class DraftSection(BaseModel):
+    """A heading and what stands under it, up to the next heading."""
+
+    index: int
+    heading: str
+    level: int
+    path: list[str] = Field(default_factory=list)
+    location: Location = Field(default_factory=Location)
+    text: str = ""
+
+    @property
+    def body_chars(self) -> int:
+        """Length of the section's own text."""
+        return len(self.text)
+
+
+class Draft(BaseModel):
+    """A parsed draft: sections in order, sentences with locations, the raw text."""
+
+    source_id: str
+    title: str
+    format: str
+    content_hash: str
+    text: str
+    raw_lines: list[str] = Field(default_factory=list)
+    sections: list[DraftSection]
+    sentences: list[DraftSentence]
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def has_headings(self) -> bool:
+        """False when the draft is one block of text with no headings at all."""
+        return any(s.heading for s in self.sections)
+
+    @property
+    def evidence(self) -> list[DraftSentence]:
+        """Sentences that can count as evidence: long enough and not placeholders."""
+        return [s for s in self.sentences if not s.placeholder]
+
+    @property
+    def placeholders(self) -> list[DraftSentence]:
+        """Sentences that hold a placeholder (TBD, TODO, X%...)."""
+        return [s for s in self.sentences if s.placeholder]
+
+    @property
+    def word_count(self) -> int:
+        """Words in the draft's content."""
+        return sum(len(s.text.split()) for s in self.sentences)
+
+
+def _block_sentences(block: Block) -> list[tuple[str, Location]]:
+    """Sentences of a block with the line each starts on (Markdown keeps line breaks)."""
+    loc = block.location
+    if block.kind in (BlockKind.LIST_ITEM, BlockKind.QUOTE):
+        parts = sentences(block.text.replace("\n", " "))
+        return [(p, loc) for p in parts] if len(parts) > 1 else [(block.text, loc)]
+    if block.kind is BlockKind.TABLE:
+        rows = block.text.split("\n")
+        header = rows[0] if rows else ""
+        out = []
+        for i, row in enumerate(rows[1:], start=1):
+            line = loc.line_start + i if loc.line_start is not None else None
+            # Keep the header with each row: "Metric | Target" + "p99 latency | 80 ms".
+            out.append((f"{header}: {row}", loc.model_copy(update={
+                "line_start": line + 1 if line else None, "line_end": line + 1 if line else None,
+            })))
+        return out or [(block.text, loc)]
+    if block.kind is BlockKind.CODE:
+        return []
+    text = block.text
+    out = []
+    cursor = 0
+    for sentence in sentences(text.replace("\n", " ")):
+        # Find where the sentence starts in the original text to count line breaks before it.
+        probe = sentence[:20]
+        flat = text.replace("\n", " ")
+        at = flat.find(probe, cursor)
+        if at < 0:
+            at = cursor
+        cursor = at + len(sentence)
+        if loc.line_start is not None:
+            start = loc.line_start + text.count("\n", 0, at)
+            end = loc.line_start + text.count("\n", 0, min(len(text), cursor))
+            out.append((sentence, loc.model_copy(update={"line_start": start, "line_end": end})))
+        else:
+            out.append((sentence, loc))
+    return out
+
+
+def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
+    """Sections and sentences of a loaded document."""
+    sections: list[DraftSection] = []
+    sents: list[DraftSentence] = []
+    texts: list[list[str]] = []
+    for block in doc.blocks:
+        if block.kind is BlockKind.HEADING:
+            sections.append(DraftSection(index=len(sections), heading=block.text,
+                                         level=block.level, path=block.heading_path,
+                                         location=block.location))
+            texts.append([])
+            continue
+        if not sections:
+            sections.append(DraftSection(index=0, heading="", level=0, location=block.location))
+            texts.append([])
+        current = sections[-1]
+        current.location = current.location.merge(block.location)
+        texts[-1].append(block.text)
+        for sentence, loc in _block_sentences(block):
+            if len(sentence) < MIN_SENTENCE_CHARS and not is_placeholder(sentence):
+                continue
+            sents.append(DraftSentence(text=sentence, section=current.index, location=loc,
+                                       placeholder=is_placeholder(sentence)))
+    for section, parts in zip(sections, texts, strict=True):
+        section.text = "\n".join(parts)
+    return Draft(
+        source_id=doc.source_id,
+        title=doc.title,
+        format=doc.format.value,
+        content_hash=doc.content_hash,
+        text=doc.text,
+        raw_lines=raw_text.split("\n") if raw_text else [],
+        sections=sections,
+        sentences=sents,
+        warnings=list(doc.warnings),
+    )
+
+
+def load_draft(path: Path, source_id: str | None = None, *, max_bytes: int,
+               max_pages: int) -> Draft:
+    """Load a draft file (Markdown, text, PDF, DOCX). Raises LoadError."""
+    name = source_id or str(path)
+    if not path.exists():
+        raise LoadError(name, "no such file")
+    if not path.is_file():
+        raise LoadError(name, "is a folder, not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise LoadError(name, f"{size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
+    return load_draft_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+
+
+def load_draft_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Draft:
+    """Load an uploaded draft. Raises LoadError."""
+    doc = load_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+    # The file's own lines (not the repaired text) are what a suggested-edit diff applies to.
+    raw = data.decode("utf-8", errors="replace") if doc.format.value in ("markdown", "text") else ""
+    return draft_from_document(doc, raw)

@@ -1,0 +1,188 @@
+"""The Markdown report: GitHub-flavoured, fit for a pull-request comment or a docs page."""
+
+from __future__ import annotations
+
+import re
+
+from app.reports._common import (
+    KIND_LABELS,
+    VERDICT_MARKS,
+    VERDICT_WORDS,
+    by_kind,
+    citation_label,
+    counts_label,
+    document_label,
+    edit_label,
+    evidence_label,
+    mode_label,
+    percent,
+    rubric_label,
+    safe_url,
+    score_label,
+    section_label,
+    strip_controls,
+)
+from app.review.models import (
+    Citation,
+    Finding,
+    QuestionVerdict,
+    Review,
+    SectionReview,
+)
+
+# Characters that would start Markdown or HTML markup inside inline text.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def inline(text: str) -> str:
+    """Text safe inside a Markdown paragraph or table cell: one line, markup and HTML defused."""
+    text = " ".join(strip_controls(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _INLINE_SPECIAL.sub(r"\\\1", text)
+
+
+def code_span(text: str) -> str:
+    """Text as an inline code span, fenced with more backticks than it holds."""
+    text = " ".join(strip_controls(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def blockquote(text: str, indent: str = "") -> list[str]:
+    """A passage as a Markdown blockquote, one '> ' per line."""
+    lines = strip_controls(text).strip().splitlines() or [""]
+    return [f"{indent}> {inline(line)}".rstrip() for line in lines]
+
+
+def fenced(text: str, info: str, indent: str = "") -> list[str]:
+    """Text in a fenced code block whose fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * (longest + 1)
+    body = [f"{indent}{line}".rstrip() for line in strip_controls(text).splitlines()]
+    return [f"{indent}{fence}{info}", *body, f"{indent}{fence}"]
+
+
+def _summary(review: Review) -> list[str]:
+    lines = [
+        f"# mlsd review: {inline(document_label(review))}",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| Document | {code_span(review.document)} ({inline(review.document_format)}) |",
+        f"| Template | {inline(rubric_label(review))} |",
+        f"| Mode | {inline(mode_label(review.mode))}{' (cached)' if review.cached else ''} |",
+        f"| Score | **{score_label(review.score)}** |",
+        f"| Findings | {counts_label(review)} |",
+    ]
+    if review.sections:
+        lines += [
+            "",
+            "| Section | Coverage | Findings | Draft headings |",
+            "| --- | ---: | ---: | --- |",
+        ]
+        for s in review.sections:
+            headings = ", ".join(
+                f"{inline(a.heading)} ({a.confidence:.2f})" for a in s.aligned
+            )
+            lines.append(
+                f"| {inline(section_label(s))} | {percent(s.coverage)} | {len(s.findings)}"
+                f" | {headings or '—'} |"
+            )
+    return lines
+
+
+def _verdict_row(verdict: QuestionVerdict) -> str:
+    evidence = ""
+    if verdict.evidence:
+        first = verdict.evidence[0]
+        where = evidence_label(first)
+        quote = f"“{inline(first.quote)}”" if first.quote else ""
+        evidence = " ".join(p for p in (quote, f"({inline(where)})" if where else "") if p)
+    mark = VERDICT_MARKS[verdict.verdict].replace("[", "\\[").replace("]", "\\]")
+    return (
+        f"| {mark} {VERDICT_WORDS[verdict.verdict]} | {inline(verdict.question)}"
+        f" | {evidence or '—'} | {inline(verdict.reason) or '—'} |"
+    )
+
+
+def _citation(citation: Citation, indent: str) -> list[str]:
+    url = safe_url(citation.url)
+    link = f" ([link](<{url}>))" if url else ""
+    lines = [
+        f"{indent}- Source: **{inline(citation.title)}** — {inline(citation_label(citation))}"
+        f" (score {citation.score:.2f}){link}"
+    ]
+    lines += blockquote(citation.quote, indent + "  ")
+    return lines
+
+
+def _finding(finding: Finding) -> list[str]:
+    lines = [
+        f"- **{finding.severity.value}** · **{inline(finding.title)}** {code_span(finding.rule_id)}",
+        f"  {inline(finding.message)}",
+    ]
+    for evidence in finding.evidence:
+        where = evidence_label(evidence)
+        if evidence.quote:
+            lines.append(f"  - Draft{f' ({inline(where)})' if where else ''}:")
+            lines += blockquote(evidence.quote, "    ")
+        elif where:
+            lines.append(f"  - Draft: nothing found ({inline(where)})")
+    if finding.suggested_edit is not None:
+        lines.append(f"  - Suggested edit ({inline(edit_label(finding.suggested_edit))}):")
+        lines.append("")
+        lines += fenced(finding.suggested_edit.text, "markdown", "    ")
+        lines.append("")
+    for citation in finding.citations:
+        lines += _citation(citation, "  ")
+    return lines
+
+
+def _findings(findings: list[Finding], level: str) -> list[str]:
+    lines: list[str] = []
+    for kind, members in by_kind(findings):
+        lines += ["", f"{level} {KIND_LABELS[kind]}", ""]
+        for finding in members:
+            lines += _finding(finding)
+    return lines
+
+
+def _section(section: SectionReview) -> list[str]:
+    lines = ["", f"## {inline(section_label(section))} — {percent(section.coverage)}", ""]
+    if section.aligned:
+        found = "; ".join(
+            f"**{inline(a.heading)}** ("
+            + ", ".join(p for p in (a.location.label(), f"confidence {a.confidence:.2f}") if p)
+            + ")"
+            for a in section.aligned
+        )
+        lines.append(f"Draft headings: {found}")
+    else:
+        lines.append("Draft headings: none matched this section.")
+    if section.note:
+        lines += ["", f"_{inline(section.note)}_"]
+    if section.verdicts:
+        lines += [
+            "",
+            "| Verdict | Question | Evidence | Reason |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [_verdict_row(v) for v in section.verdicts]
+    lines += _findings(section.findings, "###")
+    return lines
+
+
+def render_markdown(review: Review) -> str:
+    """The whole review as GitHub-flavoured Markdown."""
+    lines = _summary(review)
+    for section in review.sections:
+        lines += _section(section)
+    if review.findings:
+        lines += ["", "## Whole document"]
+        lines += _findings(review.findings, "###")
+    if review.warnings:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {inline(w)}" for w in review.warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,156 @@
+"""The terminal report: plain text, no colour codes, readable in a CI log."""
+
+from __future__ import annotations
+
+import textwrap
+
+from app.reports._common import (
+    KIND_LABELS,
+    VERDICT_MARKS,
+    by_kind,
+    citation_label,
+    counts_label,
+    evidence_label,
+    mode_label,
+    percent,
+    rubric_label,
+    score_label,
+    section_label,
+    strip_controls,
+)
+from app.review.models import Finding, QuestionVerdict, Review, SectionReview
+
+WIDTH = 100
+BAR_CELLS = 10
+
+
+def bar(coverage: float) -> str:
+    """A ten-cell ASCII bar: '[######----]' for 62%."""
+    filled = round(max(0.0, min(100.0, coverage)) / 100 * BAR_CELLS)
+    return "[" + "#" * filled + "-" * (BAR_CELLS - filled) + "]"
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    """Wrap one paragraph; `first` replaces the indent of its first line."""
+    lines = textwrap.wrap(
+        " ".join(text.split()),
+        width=WIDTH,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [(indent if first is None else first).rstrip()]
+
+
+def _header(review: Review) -> list[str]:
+    lines = [f"mlsd review of {review.document}"]
+    if review.document_title:
+        lines.append(f"  Document: {review.document_title} ({review.document_format})")
+    else:
+        lines.append(f"  Document: {review.document} ({review.document_format})")
+    lines += [
+        f"  Template: {rubric_label(review)}",
+        f"  Mode:     {mode_label(review.mode)}{'  (cached)' if review.cached else ''}",
+        f"  Score:    {score_label(review.score)}",
+        f"  Findings: {counts_label(review)}",
+    ]
+    return lines
+
+
+def _summary(review: Review) -> list[str]:
+    if not review.sections:
+        return []
+    width = max(len(section_label(s)) for s in review.sections)
+    lines = ["", "Coverage"]
+    for s in review.sections:
+        lines.append(
+            f"  {section_label(s).ljust(width)}  {percent(s.coverage).rjust(4)}  {bar(s.coverage)}"
+        )
+    return lines
+
+
+def _verdict(verdict: QuestionVerdict) -> list[str]:
+    mark = VERDICT_MARKS[verdict.verdict]
+    lines = _wrap(verdict.question, " " * 10, first=f"    {mark} ")
+    place = ""
+    if verdict.evidence:
+        place = evidence_label(verdict.evidence[0])
+        quote = verdict.evidence[0].quote
+        if quote:
+            lines += _wrap(f'"{quote}"' + (f" ({place})" if place else ""), " " * 10)
+        elif place:
+            lines += _wrap(place, " " * 10)
+    if verdict.reason:
+        lines += _wrap(verdict.reason, " " * 10, first=" " * 8 + "- ")
+    return lines
+
+
+def _finding(finding: Finding) -> list[str]:
+    tag = finding.severity.value.upper()
+    lines = _wrap(
+        f"{finding.title} [{finding.rule_id}]",
+        " " * 14,
+        first=f"    {tag.ljust(8)}  ",
+    )
+    lines += _wrap(finding.message, " " * 14)
+    for evidence in finding.evidence[:1]:
+        where = evidence_label(evidence)
+        if evidence.quote:
+            lines += _wrap(f'Draft: "{evidence.quote}"' + (f" ({where})" if where else ""), " " * 14)
+        elif where:
+            lines += _wrap(f"Draft: {where}", " " * 14)
+    if finding.suggested_edit is not None:
+        edit = finding.suggested_edit
+        lines.append(" " * 14 + "Suggested edit:")
+        lines += [" " * 16 + line for line in edit.text.splitlines()]
+    if finding.citations:
+        lines += _wrap(f"See: {citation_label(finding.citations[0])}", " " * 14)
+    return lines
+
+
+def _findings(findings: list[Finding]) -> list[str]:
+    lines: list[str] = []
+    for kind, members in by_kind(findings):
+        lines.append(f"  {KIND_LABELS[kind]}:")
+        for finding in members:
+            lines += _finding(finding)
+    return lines
+
+
+def _section(section: SectionReview) -> list[str]:
+    lines = ["", f"{section_label(section)}  {percent(section.coverage)}  {bar(section.coverage)}"]
+    if section.aligned:
+        lines.append("  Draft headings:")
+        width = max(len(a.heading) for a in section.aligned)
+        for aligned in section.aligned:
+            place = aligned.location.label()
+            lines.append(
+                f"    {aligned.heading.ljust(width)}  {place.ljust(12)}"
+                f"  confidence {aligned.confidence:.2f}".rstrip()
+            )
+    else:
+        lines.append("  Draft headings: none matched this section")
+    if section.note:
+        lines += _wrap(section.note, "    ", first="  Note: ")
+    if section.verdicts:
+        lines.append("  Questions:")
+        for verdict in section.verdicts:
+            lines += _verdict(verdict)
+    lines += _findings(section.findings)
+    return lines
+
+
+def render_text(review: Review) -> str:
+    """The whole review as a plain-text terminal report."""
+    lines = _header(review) + _summary(review)
+    for section in review.sections:
+        lines += _section(section)
+    if review.findings:
+        lines += ["", "Whole document"]
+        lines += _findings(review.findings)
+    if review.warnings:
+        lines += ["", "Warnings"]
+        for warning in review.warnings:
+            lines += _wrap(warning, "    ", first="  - ")
+    return strip_controls("\n".join(line.rstrip() for line in lines) + "\n")

@@ -1,0 +1,223 @@
+"""review_document: the whole review of one draft, offline or with an LLM.
+
+Stages: load the draft, align its sections, judge every guiding question, detect risks and
+inconsistencies, retrieve citations, build suggested edits, score. Each stage takes its
+backends as arguments; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.draft import Draft, load_draft, load_draft_bytes
+from app.review.align import align_sections
+from app.review.cache import ReviewCache, cache_key
+from app.review.cite import CitationQuery, cite
+from app.review.consistency import check_consistency
+from app.review.edits import offline_edit
+from app.review.findings import (
+    consistency_finding,
+    edit_finding,
+    gap_findings,
+    rank,
+    risk_finding,
+)
+from app.review.judge import judge_offline, score_matrix
+from app.review.models import Finding, FindingKind, Review, SectionReview, Timings
+from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
+from app.review.score import overall_score, section_coverage
+from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from app.review.vectors import RubricVectors, question_text, rubric_vectors, sentence_vectors
+from app.rubric import Rubric, load_rubric
+from app.settings import Settings
+from ingest.store import KnowledgeStore
+
+# Bump when the reviewer's logic changes so cached reviews are recomputed.
+REVIEWER_VERSION = "1"
+
+Progress = Callable[[str, float], None]
+
+
+def kb_fingerprint(store: KnowledgeStore) -> str:
+    """A hash of what the knowledge base holds (sources, their hashes, the model)."""
+    sources = sorted(f"{s.source_id}:{s.content_hash}" for s in store.sources().values())
+    text = "\n".join([store.embedder.name, *sources])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Reviewer:
+    """Reviews drafts against one rubric with one knowledge base. Thread-safe for reads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: KnowledgeStore,
+        rubric: Rubric | None = None,
+        catalogue: RiskCatalogue | None = None,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        use_cache: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.rubric = rubric or load_rubric(settings.template)
+        self.catalogue = catalogue or load_catalogue(settings.risks)
+        self.thresholds = thresholds
+        self.cache = ReviewCache(settings.data_dir / "cache" / "reviews") if use_cache else None
+
+    @property
+    def mode(self) -> str:
+        """'offline' (LLM mode is added by app.llm)."""
+        return "offline"
+
+    def review_path(self, path: Path, source_id: str | None = None,
+                    progress: Progress | None = None) -> Review:
+        """Review a draft file."""
+        started = time.perf_counter()
+        draft = load_draft(path, source_id, max_bytes=self.settings.max_bytes,
+                           max_pages=self.settings.max_pages)
+        return self.review(draft, progress, load_seconds=time.perf_counter() - started)
+
+    def review_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> Review:
+        """Review an uploaded draft."""
+        started = time.perf_counter()
+        draft = load_draft_bytes(data, name, max_bytes=self.settings.max_bytes,
+                                 max_pages=self.settings.max_pages)
+        return self.review(draft, progress, load_seconds=time.perf_counter() - started)
+
+    def _key(self, draft: Draft, fingerprint: str) -> str:
+        return cache_key(REVIEWER_VERSION, draft.source_id, draft.content_hash,
+                         self.rubric.version, self.rubric.id, self.catalogue.version,
+                         fingerprint, self.mode, self.thresholds.model_dump_json(),
+                         str(self.settings.max_findings_per_section))
+
+    def review(self, draft: Draft, progress: Progress | None = None,
+               load_seconds: float = 0.0) -> Review:
+        """Review a loaded draft (served from the cache when nothing changed)."""
+        fingerprint = kb_fingerprint(self.store)
+        key = self._key(draft, fingerprint)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            return hit
+        review = self._compute(draft, fingerprint, progress, load_seconds)
+        if self.cache is not None:
+            self.cache.put(key, review)
+        return review
+
+    def _compute(self, draft: Draft, fingerprint: str, progress: Progress | None,
+                 load_seconds: float) -> Review:
+        step = progress or (lambda stage, fraction: None)
+        clock = time.perf_counter()
+        timings = Timings(load=round(load_seconds, 4))
+        rubric, th = self.rubric, self.thresholds
+        embedder = self.store.embedder
+        cache_dir = self.settings.data_dir / "cache"
+        step("embedding", 0.1)
+        vectors = rubric_vectors(rubric, embedder, cache_dir)
+        sent_vecs = sentence_vectors(draft, embedder)
+        step("aligning", 0.3)
+        alignment = align_sections(draft, rubric, vectors, sent_vecs, embedder, th)
+        timings.align = round(time.perf_counter() - clock, 4)
+
+        clock = time.perf_counter()
+        step("judging", 0.4)
+        scores = score_matrix(draft, rubric, vectors, sent_vecs, alignment, th)
+        verdicts = judge_offline(draft, rubric, scores, th)
+        timings.judge = round(time.perf_counter() - clock, 4)
+
+        clock = time.perf_counter()
+        step("risks", 0.6)
+        section_ids = [s.id for s in rubric.sections]
+        risk_hits = detect_risks(draft, self.catalogue)
+        inconsistencies = check_consistency(draft, alignment, section_ids)
+        timings.risks = round(time.perf_counter() - clock, 4)
+
+        document = draft.source_id
+        per_section: dict[str, list[Finding]] = {sid: [] for sid in section_ids}
+        loose: list[Finding] = []
+        for hit in risk_hits:
+            home = next((sid for sid in hit.risk.sections if sid in per_section), "")
+            finding = risk_finding(hit, home, document)
+            (per_section[home] if home else loose).append(finding)
+        for item in inconsistencies:
+            finding = consistency_finding(item, document)
+            (per_section[item.section_id] if item.section_id else loose).append(finding)
+
+        reviews: list[SectionReview] = []
+        for section in rubric.sections:
+            section_verdicts = verdicts[section.id]
+            findings = gap_findings(section, section_verdicts, document) + per_section[section.id]
+            edit = offline_edit(draft, rubric, section, section_verdicts, alignment)
+            if edit is not None:
+                findings.append(edit_finding(section, edit, document, "offline"))
+            findings = rank(findings)
+            limit = self.settings.max_findings_per_section
+            note = ""
+            if len(findings) > limit:
+                note = f"{len(findings) - limit} lower-severity findings not shown"
+                kept = findings[:limit]
+                # The suggested edit always stays: it is the fix for the gaps listed.
+                kept += [f for f in findings[limit:] if f.kind is FindingKind.SUGGESTION]
+                findings = kept
+            coverage = section_coverage(section, section_verdicts)
+            reviews.append(SectionReview(
+                section_id=section.id, number=section.number, title=section.title,
+                aligned=alignment.aligned(draft, section.id),
+                coverage=round(coverage if coverage is not None else 100.0, 1),
+                verdicts=section_verdicts, findings=findings, note=note,
+            ))
+
+        clock = time.perf_counter()
+        step("citing", 0.8)
+        self._attach_citations(reviews, loose, vectors)
+        timings.cite = round(time.perf_counter() - clock, 4)
+
+        weights = {s.id: s.weight for s in rubric.sections}
+        score = overall_score([
+            (weights[r.section_id], section_coverage(rubric.section(r.section_id), r.verdicts))
+            for r in reviews
+        ])
+        warnings = list(draft.warnings)
+        if not draft.has_headings:
+            warnings.append("the draft has no headings: sections were matched by content only")
+        if not draft.evidence:
+            warnings.append("the draft has no text to judge (only headings or placeholders)")
+        timings.total = round(sum([timings.load, timings.align, timings.judge, timings.risks,
+                                   timings.cite]), 4)
+        step("done", 1.0)
+        return Review(
+            document=document, document_hash=draft.content_hash, document_format=draft.format,
+            document_title=draft.title, rubric_id=rubric.id, rubric_title=rubric.title,
+            rubric_version=rubric.version, kb_fingerprint=fingerprint, mode=self.mode,
+            score=score, sections=reviews, findings=rank(loose), warnings=warnings,
+            timings=timings,
+        )
+
+    def _attach_citations(self, reviews: list[SectionReview], loose: list[Finding],
+                          vectors: RubricVectors) -> None:
+        known = {}
+        row = 0
+        for section in self.rubric.sections:
+            for question in section.questions:
+                known[question_text(self.rubric, section.id, question.text)] = (
+                    vectors.questions[row])
+                row += 1
+        queries: list[CitationQuery] = []
+        findings: dict[str, Finding] = {}
+        risks = {f"risk.{r.id}": r for r in self.catalogue.risks}
+        for finding in [f for r in reviews for f in r.findings] + loose:
+            if finding.kind is FindingKind.RISK and finding.rule_id in risks:
+                text = risks[finding.rule_id].query
+            elif finding.kind is FindingKind.GAP:
+                section = self.rubric.section(finding.section_id)
+                question = next(q for q in section.questions if q.id == finding.rule_id)
+                text = question_text(self.rubric, section.id, question.text)
+            else:
+                section_title = (self.rubric.section(finding.section_id).title
+                                 if finding.section_id else "")
+                text = f"{section_title}: {finding.title}. {finding.message}"
+            findings[finding.id] = finding
+            queries.append(CitationQuery(finding.id, text, finding.section_id))
+        for key, citations in cite(queries, self.store, self.thresholds, known=known).items():
+            findings[key].citations = citations
