@@ -22,6 +22,7 @@ class DraftSentence(BaseModel):
     section: int
     location: Location
     placeholder: bool = False
+    instruction: bool = False  # text aimed at the reviewer, not about the system
 
 
 class DraftSection(BaseModel):
@@ -60,8 +61,13 @@ class Draft(BaseModel):
 
     @property
     def evidence(self) -> list[DraftSentence]:
-        """Sentences that can count as evidence: long enough and not placeholders."""
-        return [s for s in self.sentences if not s.placeholder]
+        """Sentences that can count as evidence: not placeholders, not instructions."""
+        return [s for s in self.sentences if not (s.placeholder or s.instruction)]
+
+    @property
+    def instructions(self) -> list[DraftSentence]:
+        """Sentences that try to instruct the reviewer; they are never evidence."""
+        return [s for s in self.sentences if s.instruction]
 
     @property
     def placeholders(self) -> list[DraftSentence]:
@@ -87,9 +93,17 @@ def _block_sentences(block: Block) -> list[tuple[str, Location]]:
         for i, row in enumerate(rows[1:], start=1):
             line = loc.line_start + i if loc.line_start is not None else None
             # Keep the header with each row: "Metric | Target" + "p99 latency | 80 ms".
-            out.append((f"{header}: {row}", loc.model_copy(update={
-                "line_start": line + 1 if line else None, "line_end": line + 1 if line else None,
-            })))
+            out.append(
+                (
+                    f"{header}: {row}",
+                    loc.model_copy(
+                        update={
+                            "line_start": line + 1 if line else None,
+                            "line_end": line + 1 if line else None,
+                        }
+                    ),
+                )
+            )
         return out or [(block.text, loc)]
     if block.kind is BlockKind.CODE:
         return []
@@ -120,9 +134,15 @@ def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
     texts: list[list[str]] = []
     for block in doc.blocks:
         if block.kind is BlockKind.HEADING:
-            sections.append(DraftSection(index=len(sections), heading=block.text,
-                                         level=block.level, path=block.heading_path,
-                                         location=block.location))
+            sections.append(
+                DraftSection(
+                    index=len(sections),
+                    heading=block.text,
+                    level=block.level,
+                    path=block.heading_path,
+                    location=block.location,
+                )
+            )
             texts.append([])
             continue
         if not sections:
@@ -134,8 +154,14 @@ def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
         for sentence, loc in _block_sentences(block):
             if len(sentence) < MIN_SENTENCE_CHARS and not is_placeholder(sentence):
                 continue
-            sents.append(DraftSentence(text=sentence, section=current.index, location=loc,
-                                       placeholder=is_placeholder(sentence)))
+            sents.append(
+                DraftSentence(
+                    text=sentence,
+                    section=current.index,
+                    location=loc,
+                    placeholder=is_placeholder(sentence),
+                )
+            )
     for section, parts in zip(sections, texts, strict=True):
         section.text = "\n".join(parts)
     return Draft(
@@ -151,8 +177,9 @@ def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
     )
 
 
-def load_draft(path: Path, source_id: str | None = None, *, max_bytes: int,
-               max_pages: int) -> Draft:
+def load_draft(
+    path: Path, source_id: str | None = None, *, max_bytes: int, max_pages: int
+) -> Draft:
     """Load a draft file (Markdown, text, PDF, DOCX). Raises LoadError."""
     name = source_id or str(path)
     if not path.exists():

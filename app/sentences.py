@@ -40,3 +40,19 @@ def is_placeholder(text: str) -> bool:
     word = match.group(1)
     # Lower-case 'todo' or 'tbd' inside prose is not a marker.
     return not (word and _PLACEHOLDER_CASE.fullmatch(word))
+
+
+# Text addressed to a reviewer or a model rather than describing the system.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|guidelines)\b|"
+    r"\b(score|rate|grade)\b.{0,30}\b(100|10/10|five stars|perfect|full marks)\b|"
+    r"\bmark\b.{0,40}\b(as )?(covered|complete|passed|approved)\b|"
+    r"\b(system prompt|you are (now )?(an?|the) (ai|assistant|language model|reviewer))\b|"
+    r"\b(as an ai|reviewer,? (please|you must))\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(text: str) -> bool:
+    """True for text that tries to instruct the reviewer ("ignore previous instructions")."""
+    return bool(_INSTRUCTION.search(text))

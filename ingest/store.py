@@ -136,7 +136,6 @@ class KnowledgeStore:
         prefix: str = "mlsd",
     ) -> KnowledgeStore:
         """Embedded Chroma under `data_dir/chroma`, or a Chroma server when `host` is set."""
-        import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)

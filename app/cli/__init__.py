@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.cli.common import EXIT_ERROR, cli
 from app.cli.kb_cmd import ingest_command, kb
+from app.cli.review_cmd import review_command
 from app.cli.settings_cmd import settings_command
 from app.cli.template_cmd import template
 from app.errors import MlsdError
@@ -18,6 +19,7 @@ from app.rubric import RubricError
 from ingest.errors import IngestError
 
 cli.add_command(ingest_command)
+cli.add_command(review_command)
 cli.add_command(kb)
 cli.add_command(template)
 cli.add_command(settings_command)

@@ -44,13 +44,13 @@ SEVERITIES: tuple[Severity, ...] = (Severity.ERROR, Severity.WARNING, Severity.N
 
 _OFFLINE_MODES = {"", "offline", "none"}
 
-# C0/C1 control characters but tab and newline: a draft must not be able to move a terminal's
-# cursor or recolour a CI log through a report.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 control characters but tab, newline and carriage return: a draft must not be able to
+# move a terminal's cursor or recolour a CI log through a report.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def strip_controls(text: str) -> str:
-    """The text without control characters (tab and newline kept)."""
+    """The text without control characters (tab, newline and carriage return kept)."""
     return _CONTROLS.sub("", text)
 
 
@@ -104,7 +104,9 @@ def heading_path(path: list[str]) -> str:
 
 def citation_label(citation: Citation) -> str:
     """'source — heading path, lines 12-20' (parts that are unknown are left out)."""
-    where = ", ".join(p for p in (heading_path(citation.heading_path), citation.location.label()) if p)
+    where = ", ".join(
+        p for p in (heading_path(citation.heading_path), citation.location.label()) if p
+    )
     return f"{citation.source} — {where}" if where else citation.source
 
 
@@ -198,7 +200,9 @@ def edit_label(edit: SuggestedEdit) -> str:
         end = edit.replace_end if edit.replace_end is not None else edit.replace_start
         where = f"replace lines {edit.replace_start}-{end}"
     elif edit.after_line is not None:
-        where = "insert at the top" if edit.after_line == 0 else f"insert after line {edit.after_line}"
+        where = (
+            "insert at the top" if edit.after_line == 0 else f"insert after line {edit.after_line}"
+        )
     else:
         where = edit.action
     if edit.anchor:

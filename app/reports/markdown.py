@@ -32,13 +32,16 @@ from app.review.models import (
 
 # Characters that would start Markdown or HTML markup inside inline text.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_BLOCK_START = re.compile(r"^([#>+=-])")
+_ESCAPED = r"\\\1"
 
 
 def inline(text: str) -> str:
     """Text safe inside a Markdown paragraph or table cell: one line, markup and HTML defused."""
     text = " ".join(strip_controls(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _INLINE_SPECIAL.sub(r"\\\1", text)
+    # '<' is enough to stop a tag; '&' keeps entities in the draft from being decoded.
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _INLINE_SPECIAL.sub(_ESCAPED, text)
 
 
 def code_span(text: str) -> str:
@@ -52,8 +55,9 @@ def code_span(text: str) -> str:
 
 def blockquote(text: str, indent: str = "") -> list[str]:
     """A passage as a Markdown blockquote, one '> ' per line."""
-    lines = strip_controls(text).strip().splitlines() or [""]
-    return [f"{indent}> {inline(line)}".rstrip() for line in lines]
+    lines = [inline(line) for line in strip_controls(text).strip().splitlines()] or [""]
+    # A quoted line must not turn into a heading, a nested quote or a list item.
+    return [f"{indent}> {_BLOCK_START.sub(_ESCAPED, line)}".rstrip() for line in lines]
 
 
 def fenced(text: str, info: str, indent: str = "") -> list[str]:
@@ -83,9 +87,7 @@ def _summary(review: Review) -> list[str]:
             "| --- | ---: | ---: | --- |",
         ]
         for s in review.sections:
-            headings = ", ".join(
-                f"{inline(a.heading)} ({a.confidence:.2f})" for a in s.aligned
-            )
+            headings = ", ".join(f"{inline(a.heading)} ({a.confidence:.2f})" for a in s.aligned)
             lines.append(
                 f"| {inline(section_label(s))} | {percent(s.coverage)} | {len(s.findings)}"
                 f" | {headings or '—'} |"
@@ -100,7 +102,7 @@ def _verdict_row(verdict: QuestionVerdict) -> str:
         where = evidence_label(first)
         quote = f"“{inline(first.quote)}”" if first.quote else ""
         evidence = " ".join(p for p in (quote, f"({inline(where)})" if where else "") if p)
-    mark = VERDICT_MARKS[verdict.verdict].replace("[", "\\[").replace("]", "\\]")
+    mark = inline(VERDICT_MARKS[verdict.verdict])
     return (
         f"| {mark} {VERDICT_WORDS[verdict.verdict]} | {inline(verdict.question)}"
         f" | {evidence or '—'} | {inline(verdict.reason) or '—'} |"
@@ -120,7 +122,8 @@ def _citation(citation: Citation, indent: str) -> list[str]:
 
 def _finding(finding: Finding) -> list[str]:
     lines = [
-        f"- **{finding.severity.value}** · **{inline(finding.title)}** {code_span(finding.rule_id)}",
+        f"- **{finding.severity.value}** · **{inline(finding.title)}**"
+        f" {code_span(finding.rule_id)}",
         f"  {inline(finding.message)}",
     ]
     for evidence in finding.evidence:

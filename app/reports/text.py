@@ -10,6 +10,7 @@ from app.reports._common import (
     by_kind,
     citation_label,
     counts_label,
+    edit_label,
     evidence_label,
     mode_label,
     percent,
@@ -72,15 +73,15 @@ def _summary(review: Review) -> list[str]:
 
 def _verdict(verdict: QuestionVerdict) -> list[str]:
     mark = VERDICT_MARKS[verdict.verdict]
-    lines = _wrap(verdict.question, " " * 10, first=f"    {mark} ")
+    lines = _wrap(verdict.question, " " * 8, first=f"    {mark} ")
     place = ""
     if verdict.evidence:
         place = evidence_label(verdict.evidence[0])
         quote = verdict.evidence[0].quote
         if quote:
-            lines += _wrap(f'"{quote}"' + (f" ({place})" if place else ""), " " * 10)
+            lines += _wrap(f'"{quote}"' + (f" ({place})" if place else ""), " " * 8)
         elif place:
-            lines += _wrap(place, " " * 10)
+            lines += _wrap(place, " " * 8)
     if verdict.reason:
         lines += _wrap(verdict.reason, " " * 10, first=" " * 8 + "- ")
     return lines
@@ -97,12 +98,14 @@ def _finding(finding: Finding) -> list[str]:
     for evidence in finding.evidence[:1]:
         where = evidence_label(evidence)
         if evidence.quote:
-            lines += _wrap(f'Draft: "{evidence.quote}"' + (f" ({where})" if where else ""), " " * 14)
+            lines += _wrap(
+                f'Draft: "{evidence.quote}"' + (f" ({where})" if where else ""), " " * 14
+            )
         elif where:
             lines += _wrap(f"Draft: {where}", " " * 14)
     if finding.suggested_edit is not None:
         edit = finding.suggested_edit
-        lines.append(" " * 14 + "Suggested edit:")
+        lines.append(" " * 14 + f"Suggested edit ({edit_label(edit)}):")
         lines += [" " * 16 + line for line in edit.text.splitlines()]
     if finding.citations:
         lines += _wrap(f"See: {citation_label(finding.citations[0])}", " " * 14)
@@ -153,4 +156,5 @@ def render_text(review: Review) -> str:
         lines += ["", "Warnings"]
         for warning in review.warnings:
             lines += _wrap(warning, "    ", first="  - ")
-    return strip_controls("\n".join(line.rstrip() for line in lines) + "\n")
+    # A bare carriage return would let a draft overwrite what the terminal shows.
+    return strip_controls("\n".join(line.rstrip() for line in lines) + "\n").replace("\r", "")

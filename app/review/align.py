@@ -21,10 +21,46 @@ from ingest.embedder import Embedder
 _NUMBER = re.compile(r"^\s*(\d{1,2}(\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-Z]\.)\s+")
 
 
+_FILLER = frozenset(
+    {
+        "and",
+        "the",
+        "of",
+        "for",
+        "a",
+        "an",
+        "to",
+        "in",
+        "on",
+        "our",
+        "we",
+        "how",
+        "what",
+        "plan",
+        "section",
+    }
+)
+
+
 def normalize_heading(text: str) -> str:
-    """'2.4 Business Metrics (Success):' -> 'business metrics success'."""
+    """'2.4 Business Metrics (Success):' -> 'business metric success' (plurals folded)."""
     text = _NUMBER.sub("", text)
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+
+
+def word_cover(heading: str, name: str) -> float:
+    """Share of a heading's content words found in a template title or alias."""
+    mine = set(heading.split()) - _FILLER
+    theirs = set(name.split()) - _FILLER
+    return len(mine & theirs) / len(mine) if mine else 0.0
+
+
+def heading_vectors(draft: Draft, embedder: Embedder) -> Matrix:
+    """One vector per draft section heading."""
+    return embedder.embed_documents(
+        [normalize_heading(s.heading) or "untitled" for s in draft.sections]
+    )
 
 
 class Alignment:
@@ -46,8 +82,13 @@ class Alignment:
         out = []
         for index, conf in self.by_rubric.get(section_id, []):
             section = draft.sections[index]
-            out.append(AlignedSection(heading=section.heading or "(untitled start)",
-                                      location=section.location, confidence=round(conf, 3)))
+            out.append(
+                AlignedSection(
+                    heading=section.heading or "(untitled start)",
+                    location=section.location,
+                    confidence=round(conf, 3),
+                )
+            )
         return out
 
 
@@ -58,23 +99,31 @@ def align_sections(
     sentence_vecs: Matrix,
     embedder: Embedder,
     thresholds: Thresholds,
+    heading_vecs: Matrix | None = None,
 ) -> Alignment:
-    """Align every draft section with content to its best template sections."""
+    """Align every draft section with content to its best template sections.
+
+    `heading_vecs` (one row per draft section) may be passed to skip embedding headings."""
     n_draft = len(draft.sections)
     section_ids = vectors.section_ids
     by_rubric: dict[str, list[tuple[int, float]]] = {sid: [] for sid in section_ids}
-    exact = {}
+    exact: dict[str, str] = {}
+    names: list[tuple[str, str]] = []
     for section in rubric.sections:
         for name in (section.title, *section.aliases):
             exact.setdefault(normalize_heading(name), section.id)
+            names.append((section.id, normalize_heading(name)))
 
     headings = [normalize_heading(s.heading) for s in draft.sections]
-    heading_vecs = (
-        embedder.embed_documents([h or "untitled" for h in headings]) if n_draft else None
-    )
+    if heading_vecs is None and n_draft:
+        heading_vecs = heading_vectors(draft, embedder)
     sentence_section = np.array([s.section for s in draft.sentences], dtype=int)
-    for index, section in enumerate(draft.sections):
-        rows = np.where(sentence_section == index)[0] if len(sentence_section) else []
+    for index in range(n_draft):
+        rows = (
+            np.where(sentence_section == index)[0]
+            if len(sentence_section)
+            else np.zeros(0, dtype=int)
+        )
         content = np.zeros(len(section_ids), dtype=np.float32)
         if len(rows):
             mean = sentence_vecs[rows].mean(axis=0)
@@ -86,6 +135,10 @@ def align_sections(
             for row, owner in enumerate(vectors.title_owner):
                 k = section_ids.index(owner)
                 title[k] = max(title[k], per_row[row])
+            # Shared words count too: "Goal" is one of "Goals and success criteria".
+            for owner, name in names:
+                k = section_ids.index(owner)
+                title[k] = max(title[k], 0.85 * word_cover(headings[index], name))
         if headings[index] in exact:
             by_rubric[exact[headings[index]]].append((index, 1.0))
             continue

@@ -26,9 +26,16 @@ class CitationQuery:
 
 def to_citation(hit: Hit, score: float) -> Citation:
     """A store hit as a citation."""
-    return Citation(chunk_id=hit.chunk_id, source=hit.source_id, title=hit.title,
-                    heading_path=hit.heading_path, location=hit.location, url=hit.url,
-                    quote=hit.text, score=round(score, 4))
+    return Citation(
+        chunk_id=hit.chunk_id,
+        source=hit.source_id,
+        title=hit.title,
+        heading_path=hit.heading_path,
+        location=hit.location,
+        url=hit.url,
+        quote=hit.text,
+        score=round(score, 4),
+    )
 
 
 def cite(
@@ -56,11 +63,14 @@ def cite(
         if memo_key not in memo:
             hits = store.search_vector(by_text[query.text], k=candidates)
             ranked = sorted(
-                ((h, h.score + (thresholds.tag_boost if query.section_id in h.tags else 0.0))
-                 for h in hits),
+                (
+                    (h, h.score + (thresholds.tag_boost if query.section_id in h.tags else 0.0))
+                    for h in hits
+                ),
                 key=lambda pair: -pair[1],
             )
-            memo[memo_key] = [to_citation(h, s) for h, s in ranked
-                              if h.score >= thresholds.citation_min][:per_finding]
+            memo[memo_key] = [
+                to_citation(h, s) for h, s in ranked if h.score >= thresholds.citation_min
+            ][:per_finding]
         out[query.key] = memo[memo_key]
     return out

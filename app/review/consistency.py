@@ -48,8 +48,11 @@ def _ms(value: str, unit: str) -> float:
 
 
 def _evidence(draft: Draft, sentence: DraftSentence) -> Evidence:
-    return Evidence(quote=sentence.text, location=sentence.location,
-                    section=draft.sections[sentence.section].heading)
+    return Evidence(
+        quote=sentence.text,
+        location=sentence.location,
+        section=draft.sections[sentence.section].heading,
+    )
 
 
 def _latency_conflicts(draft: Draft, home: str) -> list[Inconsistency]:
@@ -58,22 +61,27 @@ def _latency_conflicts(draft: Draft, home: str) -> list[Inconsistency]:
         for match in _LATENCY.finditer(sentence.text):
             pct = (match.group("pct") or "latency").lower()
             found.setdefault(pct, []).append(
-                (_ms(match.group("value"), match.group("unit")), sentence))
+                (_ms(match.group("value"), match.group("unit")), sentence)
+            )
     out = []
     for pct, values in found.items():
         low = min(values, key=lambda v: v[0])
         high = max(values, key=lambda v: v[0])
         if low[1] is not high[1] and low[0] > 0 and high[0] / low[0] >= 1.5:
             label = pct if pct != "latency" else "the latency target"
-            out.append(Inconsistency(
-                rule_id="consistency.latency-targets",
-                section_id=home,
-                title="Latency targets disagree",
-                message=(f"The draft gives {label} as {low[0]:g} ms in one place and "
-                         f"{high[0]:g} ms in another; state one target and use it in the "
-                         "serving design."),
-                evidence=[_evidence(draft, low[1]), _evidence(draft, high[1])],
-            ))
+            out.append(
+                Inconsistency(
+                    rule_id="consistency.latency-targets",
+                    section_id=home,
+                    title="Latency targets disagree",
+                    message=(
+                        f"The draft gives {label} as {low[0]:g} ms in one place and "
+                        f"{high[0]:g} ms in another; state one target and use it in the "
+                        "serving design."
+                    ),
+                    evidence=[_evidence(draft, low[1]), _evidence(draft, high[1])],
+                )
+            )
     return out
 
 
@@ -94,20 +102,26 @@ def _unmeasured_goals(draft: Draft, alignment: Alignment, home: str) -> list[Inc
     missing = [name for name in goals if name not in measured]
     if not goals or len(missing) < len(goals):
         return []
-    names = ", ".join(sorted(missing))
-    return [Inconsistency(
-        rule_id="consistency.goals-unmeasured",
-        section_id=home,
-        title="Business goals are not measured",
-        message=(f"The goals name {names}, but no validation, pilot, metrics or monitoring "
-                 "section measures them; say how and when each goal is measured."),
-        evidence=[_evidence(draft, goals[n]) for n in sorted(missing)[:2]],
-    )]
+    listed = ", ".join(sorted(missing))
+    return [
+        Inconsistency(
+            rule_id="consistency.goals-unmeasured",
+            section_id=home,
+            title="Business goals are not measured",
+            message=(
+                f"The goals name {listed}, but no validation, pilot, metrics or monitoring "
+                "section measures them; say how and when each goal is measured."
+            ),
+            evidence=[_evidence(draft, goals[n]) for n in sorted(missing)[:2]],
+        )
+    ]
 
 
-def check_consistency(draft: Draft, alignment: Alignment, section_ids: list[str]
-                      ) -> list[Inconsistency]:
+def check_consistency(
+    draft: Draft, alignment: Alignment, section_ids: list[str]
+) -> list[Inconsistency]:
     """Inconsistencies between sections of the draft."""
+
     def home(*candidates: str) -> str:
         for c in candidates:
             if c in section_ids:

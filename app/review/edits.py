@@ -24,7 +24,7 @@ _HINT = {
 
 def _subtree_end(draft: Draft, section: DraftSection, total_lines: int) -> int:
     """Last line of a section including its subsections."""
-    for later in draft.sections[section.index + 1:]:
+    for later in draft.sections[section.index + 1 :]:
         if later.level and later.level <= max(section.level, 1) and later.location.line_start:
             return later.location.line_start - 1
     return total_lines
@@ -61,19 +61,27 @@ def offline_edit(
     section: RubricSection,
     verdicts: list[QuestionVerdict],
     alignment: Alignment,
+    prose: str = "",
 ) -> SuggestedEdit | None:
-    """A fill-in block for a section with open questions, or None when nothing is open."""
+    """A block for a section with open questions, or None when nothing is open. The block is
+    a fill-in list built from the questions, or `prose` (an LLM's text) when given."""
     bullets = fill_in_text(section, verdicts)
     if not bullets:
         return None
+    if prose.strip():
+        bullets = prose.strip().split("\n")
     total = len(draft.raw_lines) if draft.raw_lines else 0
     aligned = alignment.draft_sections(section.id)
     if aligned:
         target = draft.sections[aligned[0]]
-        after = _own_end(draft, target, total) if total else None
+        end = _own_end(draft, target, total) if total else None
         body = ["", f"<!-- mlsd: open questions for {section.label} -->", *bullets]
-        return SuggestedEdit(action="insert", anchor=target.heading or section.title,
-                             after_line=_trim_blank(draft, after), text="\n".join(body))
+        return SuggestedEdit(
+            action="insert",
+            anchor=target.heading or section.title,
+            after_line=_trim_blank(draft, end),
+            text="\n".join(body),
+        )
     # A new section goes after the draft sections of the template sections before it.
     order = [s.id for s in rubric.sections]
     earlier = order[: order.index(section.id)]
@@ -90,10 +98,20 @@ def offline_edit(
         levels = [s.level for s in draft.sections if s.level]
         level = min(levels) + 1 if len(set(levels)) > 1 else (levels[0] if levels else 2)
     heading = "#" * level + " " + section.title
-    body = ["", heading, "", f"<!-- mlsd: new section from the template: {section.label} -->",
-            *bullets]
-    return SuggestedEdit(action="insert", anchor=anchor, after_line=_trim_blank(draft, after),
-                         text="\n".join(body), new_section=True)
+    body = [
+        "",
+        heading,
+        "",
+        f"<!-- mlsd: new section from the template: {section.label} -->",
+        *bullets,
+    ]
+    return SuggestedEdit(
+        action="insert",
+        anchor=anchor,
+        after_line=_trim_blank(draft, after),
+        text="\n".join(body),
+        new_section=True,
+    )
 
 
 def _trim_blank(draft: Draft, line: int | None) -> int | None:

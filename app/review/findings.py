@@ -5,12 +5,22 @@ from __future__ import annotations
 import hashlib
 
 from app.review.consistency import Inconsistency
-from app.review.models import Evidence, Finding, FindingKind, QuestionVerdict, SuggestedEdit, Verdict
+from app.review.models import (
+    Evidence,
+    Finding,
+    FindingKind,
+    QuestionVerdict,
+    SuggestedEdit,
+    Verdict,
+)
 from app.review.risks import RiskHit
 from app.rubric.models import Question, RubricSection, Severity
 
-_DOWNGRADE = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.NOTE,
-              Severity.NOTE: Severity.NOTE}
+_DOWNGRADE = {
+    Severity.ERROR: Severity.WARNING,
+    Severity.WARNING: Severity.NOTE,
+    Severity.NOTE: Severity.NOTE,
+}
 
 
 def finding_id(rule_id: str, document: str) -> str:
@@ -18,8 +28,9 @@ def finding_id(rule_id: str, document: str) -> str:
     return f"{rule_id}@{hashlib.sha1(document.encode()).hexdigest()[:8]}"
 
 
-def gap_findings(section: RubricSection, verdicts: list[QuestionVerdict], document: str
-                 ) -> list[Finding]:
+def gap_findings(
+    section: RubricSection, verdicts: list[QuestionVerdict], document: str
+) -> list[Finding]:
     """One finding per missing or partial question."""
     questions: dict[str, Question] = {q.id: q for q in section.questions}
     out = []
@@ -29,16 +40,24 @@ def gap_findings(section: RubricSection, verdicts: list[QuestionVerdict], docume
             continue
         missing = verdict.verdict is Verdict.MISSING
         severity = question.severity if missing else _DOWNGRADE[question.severity]
-        message = (f"Not answered: {question.text}" if missing
-                   else f"Only partly answered ({verdict.reason}): {question.text}")
-        out.append(Finding(
-            id=finding_id(question.id, document), rule_id=question.id, kind=FindingKind.GAP,
-            severity=severity, section_id=section.id,
-            title=f"{section.label}: {'missing' if missing else 'partial'} answer",
-            message=message,
-            evidence=verdict.evidence[:1] if not missing else [Evidence()],
-            source=verdict.judged_by,
-        ))
+        message = (
+            f"Not answered: {question.text}"
+            if missing
+            else f"Only partly answered ({verdict.reason}): {question.text}"
+        )
+        out.append(
+            Finding(
+                id=finding_id(question.id, document),
+                rule_id=question.id,
+                kind=FindingKind.GAP,
+                severity=severity,
+                section_id=section.id,
+                title=f"{section.label}: {'missing' if missing else 'partial'} answer",
+                message=message,
+                evidence=verdict.evidence[:1] if not missing else [Evidence()],
+                source=verdict.judged_by,
+            )
+        )
     return out
 
 
@@ -47,36 +66,56 @@ def risk_finding(hit: RiskHit, section_id: str, document: str) -> Finding:
     risk = hit.risk
     message = risk.message + (f" {risk.suggestion}" if risk.suggestion else "")
     return Finding(
-        id=finding_id(f"risk.{risk.id}", document), rule_id=f"risk.{risk.id}",
-        kind=FindingKind.RISK, severity=risk.severity, section_id=section_id,
-        title=risk.title, message=message, evidence=hit.evidence or [Evidence()],
+        id=finding_id(f"risk.{risk.id}", document),
+        rule_id=f"risk.{risk.id}",
+        kind=FindingKind.RISK,
+        severity=risk.severity,
+        section_id=section_id,
+        title=risk.title,
+        message=message,
+        evidence=hit.evidence or [Evidence()],
     )
 
 
 def consistency_finding(item: Inconsistency, document: str) -> Finding:
     """A finding for a cross-section inconsistency."""
     return Finding(
-        id=finding_id(item.rule_id, document), rule_id=item.rule_id,
-        kind=FindingKind.CONSISTENCY, severity=Severity.WARNING, section_id=item.section_id,
-        title=item.title, message=item.message, evidence=item.evidence,
+        id=finding_id(item.rule_id, document),
+        rule_id=item.rule_id,
+        kind=FindingKind.CONSISTENCY,
+        severity=Severity.WARNING,
+        section_id=item.section_id,
+        title=item.title,
+        message=item.message,
+        evidence=item.evidence,
     )
 
 
-def edit_finding(section: RubricSection, edit: SuggestedEdit, document: str, source: str
-                 ) -> Finding:
+def edit_finding(
+    section: RubricSection, edit: SuggestedEdit, document: str, source: str
+) -> Finding:
     """A suggestion finding that carries the section's suggested edit."""
     where = "as a new section" if edit.new_section else f"under '{edit.anchor}'"
     return Finding(
-        id=finding_id(f"{section.id}.edit", document), rule_id=f"{section.id}.edit",
-        kind=FindingKind.SUGGESTION, severity=Severity.NOTE, section_id=section.id,
+        id=finding_id(f"{section.id}.edit", document),
+        rule_id=f"{section.id}.edit",
+        kind=FindingKind.SUGGESTION,
+        severity=Severity.NOTE,
+        section_id=section.id,
         title=f"{section.label}: suggested addition",
         message=f"Add the missing answers for {section.label} {where}.",
-        evidence=[Evidence()], suggested_edit=edit, source=source,
+        evidence=[Evidence()],
+        suggested_edit=edit,
+        source=source,
     )
 
 
 def rank(findings: list[Finding]) -> list[Finding]:
     """Worst first: errors, then warnings, then notes; risks before gaps at equal severity."""
-    kind_order = {FindingKind.RISK: 0, FindingKind.CONSISTENCY: 1, FindingKind.GAP: 2,
-                  FindingKind.SUGGESTION: 3}
+    kind_order = {
+        FindingKind.RISK: 0,
+        FindingKind.CONSISTENCY: 1,
+        FindingKind.GAP: 2,
+        FindingKind.SUGGESTION: 3,
+    }
     return sorted(findings, key=lambda f: (-f.severity.rank, kind_order[f.kind]))

@@ -20,11 +20,86 @@ from app.review.vectors import Matrix, RubricVectors
 from app.rubric.models import Expects, Question, Rubric
 
 _STOP = frozenset(
-    """a an and are as at be by can do does for from how if in is it its of on or our that the
-    their them these they this to was we what when where which who whom why will with would
-    should could any each other than into over under your you us has have had not no yes been
-    being there here so such then also more most much many may might must per via
-    """.split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "that",
+        "the",
+        "their",
+        "them",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "should",
+        "could",
+        "any",
+        "each",
+        "other",
+        "than",
+        "into",
+        "over",
+        "under",
+        "your",
+        "you",
+        "us",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "been",
+        "being",
+        "there",
+        "here",
+        "so",
+        "such",
+        "then",
+        "also",
+        "more",
+        "most",
+        "much",
+        "many",
+        "may",
+        "might",
+        "must",
+        "per",
+        "via",
+    ]
 )
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
 _NUMBER_WITH_UNIT = re.compile(
@@ -34,11 +109,15 @@ _NUMBER_WITH_UNIT = re.compile(
     r"items|events|predictions|labels|USD|EUR|GBP|dollars|x\b|×|times\b|pp\b|points?\b|"
     r"GPUs?|CPUs?|nodes|replicas|instances)|\bp\d{2}\b.*\d|\bQ[1-4]\s?20\d\d\b|\b20\d\d\b",
 )
-_NAMED = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-zA-Z0-9]*[A-Z0-9][a-zA-Z0-9]*|[A-Z][a-z]+[A-Z]"
-                    r"\w*|[A-Z]{2,}\w*|[A-Z][a-z]{2,})\b|`[^`]+`|\"[^\"]+\"")
+_NAMED = re.compile(
+    r"(?<!^)(?<![.!?]\s)\b([A-Z][a-zA-Z0-9]*[A-Z0-9][a-zA-Z0-9]*|[A-Z][a-z]+[A-Z]"
+    r"\w*|[A-Z]{2,}\w*|[A-Z][a-z]{2,})\b|`[^`]+`|\"[^\"]+\""
+)
 _NOT_APPLICABLE = re.compile(
     r"\b(not applicable|does not apply|doesn't apply|n/a|out of scope|not in scope|"
-    r"no personal data|not relevant (here|for this)|is not a concern)\b", re.IGNORECASE)
+    r"no personal data|not relevant (here|for this)|is not a concern)\b",
+    re.IGNORECASE,
+)
 
 
 def content_words(text: str) -> set[str]:
@@ -71,8 +150,12 @@ def expects_met(expects: Expects | None, texts: list[str]) -> bool:
 
 def _evidence(draft: Draft, sentence: DraftSentence, score: float) -> Evidence:
     section = draft.sections[sentence.section]
-    return Evidence(quote=sentence.text, location=sentence.location,
-                    section=section.heading, score=round(score, 3))
+    return Evidence(
+        quote=sentence.text,
+        location=sentence.location,
+        section=section.heading,
+        score=round(score, 3),
+    )
 
 
 def score_matrix(
@@ -87,8 +170,11 @@ def score_matrix(
     n = len(draft.sentences)
     if n == 0:
         return np.zeros((len(vectors.question_ids), 0), dtype=np.float32)
-    scores: Matrix = (vectors.questions @ sentence_vecs.T).astype(np.float32)
-    placeholder = np.array([s.placeholder for s in draft.sentences])
+    raw: Matrix = (vectors.questions @ sentence_vecs.T).astype(np.float32)
+    # Hubness correction: generic sentences ("Author: ...") resemble every question a little;
+    # what matters is how much better a sentence fits this question than the others.
+    scores: Matrix = raw - thresholds.hub * raw.mean(axis=0, keepdims=True)
+    placeholder = np.array([s.placeholder or s.instruction for s in draft.sentences])
     sentence_words = [content_words(s.text) for s in draft.sentences]
     section_of = np.array([s.section for s in draft.sentences])
     row = 0
@@ -98,8 +184,9 @@ def score_matrix(
         for question in section.questions:
             words = content_words(question.text)
             if words:
-                overlap = np.array([len(words & sw) / len(words) for sw in sentence_words],
-                                   dtype=np.float32)
+                overlap = np.array(
+                    [len(words & sw) / len(words) for sw in sentence_words], dtype=np.float32
+                )
                 scores[row] += thresholds.lexical_weight * np.minimum(overlap * 2, 1.0)
             scores[row] += boost
             row += 1
@@ -120,22 +207,33 @@ def judge_question(
     best = top[0][1] if top else (float(row[order[0]]) if row.size else 0.0)
     texts = [e.quote for e in evidence]
     if top and _NOT_APPLICABLE.search(texts[0]):
-        return QuestionVerdict(question_id=question.id, question=question.text,
-                               verdict=Verdict.NOT_APPLICABLE, evidence=evidence[:1],
-                               reason="the draft says this does not apply")
+        return QuestionVerdict(
+            question_id=question.id,
+            question=question.text,
+            verdict=Verdict.NOT_APPLICABLE,
+            evidence=evidence[:1],
+            reason="the draft says this does not apply",
+        )
     if best >= thresholds.covered and expects_met(question.expects, texts):
         verdict, reason = Verdict.COVERED, "answered"
     elif best >= thresholds.covered:
         verdict = Verdict.PARTIAL
-        reason = ("the draft discusses this but gives no figure" if question.expects is
-                  Expects.NUMBER else "the draft discusses this but names nothing specific")
+        reason = (
+            "the draft discusses this but gives no figure"
+            if question.expects is Expects.NUMBER
+            else "the draft discusses this but names nothing specific"
+        )
     elif best >= thresholds.partial:
         verdict, reason = Verdict.PARTIAL, "only touched on"
     else:
         verdict, reason = Verdict.MISSING, "no relevant passage in the draft"
-    return QuestionVerdict(question_id=question.id, question=question.text, verdict=verdict,
-                           evidence=evidence if verdict is not Verdict.MISSING else [],
-                           reason=reason)
+    return QuestionVerdict(
+        question_id=question.id,
+        question=question.text,
+        verdict=verdict,
+        evidence=evidence if verdict is not Verdict.MISSING else [],
+        reason=reason,
+    )
 
 
 def judge_offline(

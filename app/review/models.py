@@ -122,6 +122,7 @@ class SectionReview(BaseModel):
     title: str
     aligned: list[AlignedSection] = Field(default_factory=list)
     coverage: float  # 0 to 100
+    status: str = "missing"  # covered | partial | missing | not_applicable
     verdicts: list[QuestionVerdict] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     judged_by: str = "offline"

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.draft import Draft, load_draft, load_draft_bytes
-from app.review.align import align_sections
+from app.llm.judge import LLMJudge
+from app.review.align import Alignment, align_sections
 from app.review.cache import ReviewCache, cache_key
 from app.review.cite import CitationQuery, cite
 from app.review.consistency import check_consistency
@@ -26,11 +27,26 @@ from app.review.findings import (
     risk_finding,
 )
 from app.review.judge import judge_offline, score_matrix
-from app.review.models import Finding, FindingKind, Review, SectionReview, Timings
+from app.review.llm_merge import merge_section
+from app.review.llm_tasks import build_tasks, llm_risk_findings
+from app.review.models import (
+    Finding,
+    FindingKind,
+    QuestionVerdict,
+    Review,
+    SectionReview,
+    Timings,
+)
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
 from app.review.score import overall_score, section_coverage
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from app.review.vectors import RubricVectors, question_text, rubric_vectors, sentence_vectors
+from app.review.vectors import (
+    Matrix,
+    RubricVectors,
+    question_text,
+    rubric_vectors,
+    sentence_vectors,
+)
 from app.rubric import Rubric, load_rubric
 from app.settings import Settings
 from ingest.store import KnowledgeStore
@@ -59,6 +75,7 @@ class Reviewer:
         catalogue: RiskCatalogue | None = None,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         use_cache: bool = True,
+        llm: LLMJudge | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -66,35 +83,48 @@ class Reviewer:
         self.catalogue = catalogue or load_catalogue(settings.risks)
         self.thresholds = thresholds
         self.cache = ReviewCache(settings.data_dir / "cache" / "reviews") if use_cache else None
+        self.llm = llm
 
     @property
     def mode(self) -> str:
-        """'offline' (LLM mode is added by app.llm)."""
-        return "offline"
+        """'offline', or the name of the LLM that judges sections."""
+        return self.llm.name if self.llm is not None else "offline"
 
-    def review_path(self, path: Path, source_id: str | None = None,
-                    progress: Progress | None = None) -> Review:
+    def review_path(
+        self, path: Path, source_id: str | None = None, progress: Progress | None = None
+    ) -> Review:
         """Review a draft file."""
         started = time.perf_counter()
-        draft = load_draft(path, source_id, max_bytes=self.settings.max_bytes,
-                           max_pages=self.settings.max_pages)
+        draft = load_draft(
+            path, source_id, max_bytes=self.settings.max_bytes, max_pages=self.settings.max_pages
+        )
         return self.review(draft, progress, load_seconds=time.perf_counter() - started)
 
     def review_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> Review:
         """Review an uploaded draft."""
         started = time.perf_counter()
-        draft = load_draft_bytes(data, name, max_bytes=self.settings.max_bytes,
-                                 max_pages=self.settings.max_pages)
+        draft = load_draft_bytes(
+            data, name, max_bytes=self.settings.max_bytes, max_pages=self.settings.max_pages
+        )
         return self.review(draft, progress, load_seconds=time.perf_counter() - started)
 
     def _key(self, draft: Draft, fingerprint: str) -> str:
-        return cache_key(REVIEWER_VERSION, draft.source_id, draft.content_hash,
-                         self.rubric.version, self.rubric.id, self.catalogue.version,
-                         fingerprint, self.mode, self.thresholds.model_dump_json(),
-                         str(self.settings.max_findings_per_section))
+        return cache_key(
+            REVIEWER_VERSION,
+            draft.source_id,
+            draft.content_hash,
+            self.rubric.version,
+            self.rubric.id,
+            self.catalogue.version,
+            fingerprint,
+            self.mode,
+            self.thresholds.model_dump_json(),
+            str(self.settings.max_findings_per_section),
+        )
 
-    def review(self, draft: Draft, progress: Progress | None = None,
-               load_seconds: float = 0.0) -> Review:
+    def review(
+        self, draft: Draft, progress: Progress | None = None, load_seconds: float = 0.0
+    ) -> Review:
         """Review a loaded draft (served from the cache when nothing changed)."""
         fingerprint = kb_fingerprint(self.store)
         key = self._key(draft, fingerprint)
@@ -105,8 +135,9 @@ class Reviewer:
             self.cache.put(key, review)
         return review
 
-    def _compute(self, draft: Draft, fingerprint: str, progress: Progress | None,
-                 load_seconds: float) -> Review:
+    def _compute(
+        self, draft: Draft, fingerprint: str, progress: Progress | None, load_seconds: float
+    ) -> Review:
         step = progress or (lambda stage, fraction: None)
         clock = time.perf_counter()
         timings = Timings(load=round(load_seconds, 4))
@@ -124,6 +155,15 @@ class Reviewer:
         step("judging", 0.4)
         scores = score_matrix(draft, rubric, vectors, sent_vecs, alignment, th)
         verdicts = judge_offline(draft, rubric, scores, th)
+        judged_by = {sid: "offline" for sid in verdicts}
+        prose: dict[str, str] = {}
+        llm_findings: dict[str, list[Finding]] = {}
+        warnings = list(draft.warnings)
+        if self.llm is not None:
+            step("asking the LLM", 0.5)
+            warnings += self._judge_with_llm(
+                draft, vectors, scores, alignment, verdicts, judged_by, prose, llm_findings
+            )
         timings.judge = round(time.perf_counter() - clock, 4)
 
         clock = time.perf_counter()
@@ -147,10 +187,17 @@ class Reviewer:
         reviews: list[SectionReview] = []
         for section in rubric.sections:
             section_verdicts = verdicts[section.id]
-            findings = gap_findings(section, section_verdicts, document) + per_section[section.id]
-            edit = offline_edit(draft, rubric, section, section_verdicts, alignment)
+            findings = (
+                gap_findings(section, section_verdicts, document)
+                + per_section[section.id]
+                + llm_findings.get(section.id, [])
+            )
+            edit = offline_edit(
+                draft, rubric, section, section_verdicts, alignment, prose.get(section.id, "")
+            )
             if edit is not None:
-                findings.append(edit_finding(section, edit, document, "offline"))
+                source = judged_by[section.id] if section.id in prose else "offline"
+                findings.append(edit_finding(section, edit, document, source))
             findings = rank(findings)
             limit = self.settings.max_findings_per_section
             note = ""
@@ -161,12 +208,19 @@ class Reviewer:
                 kept += [f for f in findings[limit:] if f.kind is FindingKind.SUGGESTION]
                 findings = kept
             coverage = section_coverage(section, section_verdicts)
-            reviews.append(SectionReview(
-                section_id=section.id, number=section.number, title=section.title,
-                aligned=alignment.aligned(draft, section.id),
-                coverage=round(coverage if coverage is not None else 100.0, 1),
-                verdicts=section_verdicts, findings=findings, note=note,
-            ))
+            reviews.append(
+                SectionReview(
+                    section_id=section.id,
+                    number=section.number,
+                    title=section.title,
+                    aligned=alignment.aligned(draft, section.id),
+                    coverage=round(coverage if coverage is not None else 100.0, 1),
+                    status=th.section_status(coverage),
+                    verdicts=section_verdicts,
+                    findings=findings,
+                    note=note,
+                )
+            )
 
         clock = time.perf_counter()
         step("citing", 0.8)
@@ -174,34 +228,100 @@ class Reviewer:
         timings.cite = round(time.perf_counter() - clock, 4)
 
         weights = {s.id: s.weight for s in rubric.sections}
-        score = overall_score([
-            (weights[r.section_id], section_coverage(rubric.section(r.section_id), r.verdicts))
-            for r in reviews
-        ])
-        warnings = list(draft.warnings)
+        score = overall_score(
+            [
+                (weights[r.section_id], section_coverage(rubric.section(r.section_id), r.verdicts))
+                for r in reviews
+            ]
+        )
         if not draft.has_headings:
             warnings.append("the draft has no headings: sections were matched by content only")
         if not draft.evidence:
             warnings.append("the draft has no text to judge (only headings or placeholders)")
-        timings.total = round(sum([timings.load, timings.align, timings.judge, timings.risks,
-                                   timings.cite]), 4)
+        if draft.instructions:
+            where = draft.instructions[0].location.label()
+            warnings.append(
+                f"the draft contains {len(draft.instructions)} sentence(s) addressed to the "
+                f"reviewer ({where}); they were ignored as evidence and instructions"
+            )
+        timings.total = round(
+            sum([timings.load, timings.align, timings.judge, timings.risks, timings.cite]), 4
+        )
         step("done", 1.0)
         return Review(
-            document=document, document_hash=draft.content_hash, document_format=draft.format,
-            document_title=draft.title, rubric_id=rubric.id, rubric_title=rubric.title,
-            rubric_version=rubric.version, kb_fingerprint=fingerprint, mode=self.mode,
-            score=score, sections=reviews, findings=rank(loose), warnings=warnings,
+            document=document,
+            document_hash=draft.content_hash,
+            document_format=draft.format,
+            document_title=draft.title,
+            rubric_id=rubric.id,
+            rubric_title=rubric.title,
+            rubric_version=rubric.version,
+            kb_fingerprint=fingerprint,
+            mode=self.mode,
+            score=score,
+            sections=reviews,
+            findings=rank(loose),
+            warnings=warnings,
             timings=timings,
         )
 
-    def _attach_citations(self, reviews: list[SectionReview], loose: list[Finding],
-                          vectors: RubricVectors) -> None:
+    def _judge_with_llm(
+        self,
+        draft: Draft,
+        vectors: RubricVectors,
+        scores: Matrix,
+        alignment: Alignment,
+        verdicts: dict[str, list[QuestionVerdict]],
+        judged_by: dict[str, str],
+        prose: dict[str, str],
+        llm_findings: dict[str, list[Finding]],
+    ) -> list[str]:
+        """Replace offline verdicts with checked LLM verdicts; returns warnings."""
+        assert self.llm is not None
+        rows = {qid: i for i, qid in enumerate(vectors.question_ids)}
+        tasks = build_tasks(draft, self.rubric, vectors, scores, alignment, self.store)
+        results = self.llm.run(tasks)
+        warnings: list[str] = []
+        failed: list[str] = []
+        for section in self.rubric.sections:
+            result = results.get(section.id)
+            if result is None or result.judgement is None:
+                reason = result.error if result else "not asked"
+                failed.append(f"{section.label} ({reason})")
+                judged_by[section.id] = f"offline (LLM failed: {reason})"
+                continue
+            verdicts[section.id] = merge_section(
+                draft,
+                verdicts[section.id],
+                result.judgement,
+                scores,
+                rows,
+                self.thresholds,
+                self.llm.name,
+            )
+            judged_by[section.id] = self.llm.name
+            prose[section.id] = result.judgement.suggested_text[:4000]
+            llm_findings[section.id] = llm_risk_findings(
+                draft, section.id, result.judgement, self.llm.name
+            )
+        if failed:
+            more = " ..." if len(failed) > 5 else ""
+            warnings.append(
+                f"the LLM failed for {len(failed)} of {len(self.rubric.sections)} sections, "
+                f"which were judged offline: {'; '.join(failed[:5])}{more}"
+            )
+        return warnings
+
+    def _attach_citations(
+        self, reviews: list[SectionReview], loose: list[Finding], vectors: RubricVectors
+    ) -> None:
         known = {}
         row = 0
         for section in self.rubric.sections:
             for question in section.questions:
-                known[question_text(self.rubric, section.id, question.text)] = (
-                    vectors.questions[row])
+                known[question_text(self.rubric, section.id, question.text)] = vectors.questions[
+                    row
+                ]
                 row += 1
         queries: list[CitationQuery] = []
         findings: dict[str, Finding] = {}
@@ -214,8 +334,9 @@ class Reviewer:
                 question = next(q for q in section.questions if q.id == finding.rule_id)
                 text = question_text(self.rubric, section.id, question.text)
             else:
-                section_title = (self.rubric.section(finding.section_id).title
-                                 if finding.section_id else "")
+                section_title = (
+                    self.rubric.section(finding.section_id).title if finding.section_id else ""
+                )
                 text = f"{section_title}: {finding.title}. {finding.message}"
             findings[finding.id] = finding
             queries.append(CitationQuery(finding.id, text, finding.section_id))

@@ -82,13 +82,16 @@ def load_catalogue(path: Path) -> RiskCatalogue:
     if not isinstance(raw, dict) or not isinstance(raw.get("risks"), list):
         raise ConfigError(f"the risk catalogue {path} needs a `risks:` list")
     try:
-        catalogue = RiskCatalogue(version=hashlib.sha256(data).hexdigest()[:12],
-                                  risks=[Risk.model_validate(r) for r in raw["risks"]])
+        catalogue = RiskCatalogue(
+            version=hashlib.sha256(data).hexdigest()[:12],
+            risks=[Risk.model_validate(r) for r in raw["risks"]],
+        )
         for risk in catalogue.risks:
             _compiled(tuple(risk.cues + risk.triggers + risk.requires_any), tuple(risk.patterns))
     except ValidationError as exc:
-        raise ConfigError(f"the risk catalogue {path} has an invalid entry: {exc.errors()[0]['msg']}"
-                          ) from exc
+        raise ConfigError(
+            f"the risk catalogue {path} has an invalid entry: {exc.errors()[0]['msg']}"
+        ) from exc
     except re.error as exc:
         raise ConfigError(f"the risk catalogue {path} has an invalid pattern: {exc}") from exc
     return catalogue
@@ -108,8 +111,11 @@ def detect_risks(draft: Draft, catalogue: RiskCatalogue) -> list[RiskHit]:
     usable = draft.evidence
     # A heading counts as a mitigation only when real content (not a placeholder) follows it.
     with_content = {s.section for s in usable}
-    headings = [DraftSentence(text=s.heading, section=s.index, location=s.location)
-                for s in draft.sections if s.heading and s.index in with_content]
+    headings = [
+        DraftSentence(text=s.heading, section=s.index, location=s.location)
+        for s in draft.sections
+        if s.heading and s.index in with_content
+    ]
     hits: list[RiskHit] = []
     for risk in catalogue.risks:
         mitigations = _compiled(tuple(risk.cues), tuple(risk.patterns))
@@ -117,14 +123,22 @@ def detect_risks(draft: Draft, catalogue: RiskCatalogue) -> list[RiskHit]:
             trigger = _first_match(usable, _compiled(tuple(risk.triggers), ()))
             if trigger is None:
                 continue
-            if risk.requires_any and _first_match(
-                    usable, _compiled(tuple(risk.requires_any), ())) is None:
+            if (
+                risk.requires_any
+                and _first_match(usable, _compiled(tuple(risk.requires_any), ())) is None
+            ):
                 continue
             if _first_match(usable + headings, mitigations) is not None:
                 continue
             section = draft.sections[trigger.section].heading
-            hits.append(RiskHit(risk=risk, evidence=[Evidence(
-                quote=trigger.text, location=trigger.location, section=section)]))
+            hits.append(
+                RiskHit(
+                    risk=risk,
+                    evidence=[
+                        Evidence(quote=trigger.text, location=trigger.location, section=section)
+                    ],
+                )
+            )
         else:
             if _first_match(usable + headings, mitigations) is None:
                 hits.append(RiskHit(risk=risk))

@@ -15,6 +15,11 @@ class Thresholds(BaseModel):
 
     covered: float = Field(0.56, description="Evidence score for a covered question.")
     partial: float = Field(0.45, description="Evidence score for a partial question.")
+    hub: float = Field(
+        1.0,
+        description="Share of a sentence's mean similarity to all questions subtracted "
+        "from its score: a sentence counts for the questions it answers better than others.",
+    )
     aligned_boost: float = Field(
         0.05, description="Added to sentences under a draft section aligned to the question's."
     )
@@ -23,10 +28,24 @@ class Thresholds(BaseModel):
     )
     align: float = Field(0.45, description="Score for a draft section to align to a template one.")
     title_weight: float = Field(0.6, description="Share of heading similarity in alignment.")
+    section_covered: float = Field(
+        75.0, description="Coverage (0-100) at which a section counts as covered."
+    )
+    section_partial: float = Field(
+        30.0, description="Coverage (0-100) at which a section counts as partly covered."
+    )
     citation_min: float = Field(0.25, description="Lowest passage score worth citing.")
     tag_boost: float = Field(
         0.08, description="Added to passages of a guide written for the finding's section."
     )
+
+    def section_status(self, coverage: float | None) -> str:
+        """covered, partial, missing or not_applicable for a section's coverage."""
+        if coverage is None:
+            return "not_applicable"
+        if coverage >= self.section_covered:
+            return "covered"
+        return "partial" if coverage >= self.section_partial else "missing"
 
 
 DEFAULT_THRESHOLDS = Thresholds()

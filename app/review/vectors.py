@@ -62,38 +62,52 @@ def rubric_vectors(rubric: Rubric, embedder: Embedder, cache_dir: Path | None) -
     if path is not None and path.exists():
         try:
             data = np.load(path)
-            vectors = RubricVectors(question_ids=question_ids, questions=data["questions"],
-                                    title_owner=title_owner, titles=data["titles"],
-                                    section_ids=section_ids, centroids=data["centroids"])
+            vectors = RubricVectors(
+                question_ids=question_ids,
+                questions=data["questions"],
+                title_owner=title_owner,
+                titles=data["titles"],
+                section_ids=section_ids,
+                centroids=data["centroids"],
+            )
             if vectors.questions.shape[0] != len(question_ids):
                 vectors = None
         except (OSError, ValueError, KeyError):
             vectors = None
     if vectors is None:
-        q_texts = [question_text(rubric, s.id, q.text) for s in rubric.sections
-                   for q in s.questions]
+        q_texts = [
+            question_text(rubric, s.id, q.text) for s in rubric.sections for q in s.questions
+        ]
         t_texts = [t for s in rubric.sections for t in (s.title, *s.aliases)]
         summaries = [f"{s.title}. {s.summary} {' '.join(s.key_points)}" for s in rubric.sections]
         all_vectors = embedder.embed_documents(q_texts + t_texts + summaries)
         questions = all_vectors[: len(q_texts)]
-        titles = all_vectors[len(q_texts): len(q_texts) + len(t_texts)]
-        summary_vecs = all_vectors[len(q_texts) + len(t_texts):]
+        titles = all_vectors[len(q_texts) : len(q_texts) + len(t_texts)]
+        summary_vecs = all_vectors[len(q_texts) + len(t_texts) :]
         centroids = []
         offset = 0
         for i, section in enumerate(rubric.sections):
-            rows = questions[offset: offset + len(section.questions)]
+            rows = questions[offset : offset + len(section.questions)]
             offset += len(section.questions)
-            centroids.append(np.vstack([rows, summary_vecs[i: i + 1]]).mean(axis=0))
-        vectors = RubricVectors(question_ids=question_ids, questions=questions,
-                                title_owner=title_owner, titles=titles,
-                                section_ids=section_ids,
-                                centroids=_normalize(np.asarray(centroids, dtype=np.float32)))
+            centroids.append(np.vstack([rows, summary_vecs[i : i + 1]]).mean(axis=0))
+        vectors = RubricVectors(
+            question_ids=question_ids,
+            questions=questions,
+            title_owner=title_owner,
+            titles=titles,
+            section_ids=section_ids,
+            centroids=_normalize(np.asarray(centroids, dtype=np.float32)),
+        )
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp.npz")
-                np.savez(tmp, questions=vectors.questions, titles=vectors.titles,
-                         centroids=vectors.centroids)
+                np.savez(
+                    tmp,
+                    questions=vectors.questions,
+                    titles=vectors.titles,
+                    centroids=vectors.centroids,
+                )
                 tmp.replace(path)
             except OSError:
                 pass  # a cache that cannot be written only costs time
@@ -102,8 +116,15 @@ def rubric_vectors(rubric: Rubric, embedder: Embedder, cache_dir: Path | None) -
     return vectors
 
 
+def sentence_text(draft: Draft, index: int) -> str:
+    """What is embedded for a sentence: its section heading gives it its topic."""
+    sentence = draft.sentences[index]
+    heading = draft.sections[sentence.section].heading
+    return f"{heading}: {sentence.text}" if heading else sentence.text
+
+
 def sentence_vectors(draft: Draft, embedder: Embedder) -> Matrix:
     """One unit vector per draft sentence (placeholders included; they are filtered later)."""
     if not draft.sentences:
         return np.zeros((0, 1), dtype=np.float32)
-    return embedder.embed_documents([s.text for s in draft.sentences])
+    return embedder.embed_documents([sentence_text(draft, i) for i in range(len(draft.sentences))])

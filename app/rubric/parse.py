@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.sentences import sentences
 from app.rubric.models import Expects, Question, Rubric, RubricSection, Severity
+from app.sentences import sentences
 from ingest.errors import LoadError
 from ingest.loaders import load_bytes
 from ingest.models import Block, BlockKind

@@ -144,8 +144,12 @@ def _flat_metadata(meta: dict[str, Any]) -> dict[str, str]:
                 url = sources[0].get("url")
                 if url:
                     out["url"] = str(url)
-    tags = [str(t) for key in ("sections", "topics", "tags")
-            if isinstance(meta.get(key), list) for t in meta[key]]
+    tags = [
+        str(t)
+        for key in ("sections", "topics", "tags")
+        if isinstance(meta.get(key), list)
+        for t in meta[key]
+    ]
     if tags:
         out["tags"] = ",".join(dict.fromkeys(tags))
     sources = meta.get("sources")

@@ -1,0 +1,59 @@
+"""mlsd's Python API. The CLI and the UI call these functions; so can your own code.
+
+from app.api import review_document
+review = review_document("docs/design.md")
+print(review.score, [f.message for f in review.all_findings()])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from app import knowledge
+from app.review import Review, Reviewer
+from app.rubric import Rubric, load_rubric
+from app.settings import Settings, load_settings
+from ingest.pipeline import IngestReport
+
+__all__ = ["ingest_paths", "make_reviewer", "review_bytes", "review_document"]
+
+
+def make_reviewer(
+    settings: Settings | None = None,
+    template: Path | None = None,
+    *,
+    use_cache: bool = True,
+    on_build: Callable[[], None] | None = None,
+) -> Reviewer:
+    """A Reviewer for the settings (and template), building the default knowledge base first
+    if the store is empty (`on_build` is called before that slow step)."""
+    settings = settings or load_settings()
+    store = knowledge.open_store(settings)
+    if store.count() == 0:
+        if on_build:
+            on_build()
+        knowledge.ensure_knowledge_base(settings, store)
+    rubric: Rubric = load_rubric(template or settings.template)
+    return Reviewer(settings, store, rubric=rubric, use_cache=use_cache)
+
+
+def review_document(
+    path: str | Path, settings: Settings | None = None, template: Path | None = None
+) -> Review:
+    """Review one draft file (Markdown, text, PDF or DOCX) against the template."""
+    return make_reviewer(settings, template).review_path(Path(path), str(path))
+
+
+def review_bytes(
+    data: bytes, name: str, settings: Settings | None = None, template: Path | None = None
+) -> Review:
+    """Review an uploaded draft given as bytes and a file name."""
+    return make_reviewer(settings, template).review_bytes(data, name)
+
+
+def ingest_paths(
+    paths: list[Path] | None = None, settings: Settings | None = None, prune: bool = True
+) -> IngestReport:
+    """Ingest files and folders into the knowledge base (default: the bundled guides)."""
+    return knowledge.ingest(settings or load_settings(), paths, prune=prune)

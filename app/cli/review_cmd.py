@@ -1,0 +1,209 @@
+"""`mlsd review`: review one draft or a whole folder of design docs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from app.api import make_reviewer
+from app.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    make_settings,
+    settings_options,
+    warn,
+)
+from app.reports import FILE_SUFFIX, FORMATS, render, render_sarif_many
+from app.review import BatchItem, Review, discover, fails, review_many
+from app.review.edits import unified_diff
+from app.rubric.models import Severity
+
+
+def _report_name(path: str) -> str:
+    """A file name for a document's report: 'docs/a/b.md' -> 'docs__a__b'."""
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").lstrip("./"))
+    return re.sub(r"[^A-Za-z0-9._-]+", "__", stem).strip("_") or "draft"
+
+
+def _edits(review: Review) -> list:  # type: ignore[type-arg]
+    return [f.suggested_edit for f in review.all_findings() if f.suggested_edit is not None]
+
+
+def _diff(review: Review, path: Path) -> str:
+    if review.document_format not in ("markdown", "text"):
+        raise click.UsageError(
+            f"{path}: --diff needs a Markdown or text draft, not {review.document_format}"
+        )
+    original = path.read_bytes().decode("utf-8", errors="replace")
+    return unified_diff(str(path), original, _edits(review))
+
+
+@click.command("review")
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Template to review against [MLSD_TEMPLATE; default: the bundled one].",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Report format; repeat for several. Default: text on the terminal; "
+    "markdown and json files with --out.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for report files (one per document and format, plus mlsd.sarif).",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the suggested edits as a unified diff (`git apply` accepts it).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "none"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding has this severity or worse.",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 when a document scores under this (0-100).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 32),
+    default=2,
+    show_default=True,
+    help="Documents reviewed in parallel.",
+)
+@click.option("--no-cache", is_flag=True, help="Recompute even when a cached review exists.")
+@settings_options
+def review_command(
+    targets: tuple[str, ...],
+    template: Path | None,
+    formats: tuple[str, ...],
+    out: Path | None,
+    show_diff: bool,
+    fail_on: str,
+    fail_under: float | None,
+    jobs: int,
+    no_cache: bool,
+    data_dir: Path | None,
+    llm: str | None,
+    llm_base_url: str | None,
+) -> int:
+    """Review design docs (Markdown, text, PDF, DOCX) against the template.
+
+    TARGETS are files, folders (searched recursively; README, CHANGELOG and LICENSE files
+    are skipped) or quoted glob patterns such as 'docs/**/*.md'. One document prints a
+    readable review; several print a summary table. Exit status: 0 clean, 1 a finding at or
+    above --fail-on or a score under --fail-under, 2 a document could not be reviewed.
+    """
+    settings = make_settings(data_dir, llm, llm_base_url)
+    paths, unmatched = discover(list(targets))
+    for pattern in unmatched:
+        warn(f"mlsd: no files match '{pattern}'")
+    if not paths:
+        warn("mlsd: nothing to review")
+        return EXIT_ERROR
+    reviewer = make_reviewer(
+        settings,
+        template,
+        use_cache=not no_cache,
+        on_build=lambda: warn("mlsd: building the knowledge base (first run, about 30 s)..."),
+    )
+    single = len(paths) == 1 and len(targets) == 1 and Path(targets[0]).is_file()
+
+    def progress(item: BatchItem) -> None:
+        if not single:
+            status = f"score {item.review.score:5.1f}" if item.review else "failed"
+            warn(f"reviewed {item.path}: {status}")
+
+    items = review_many(reviewer, paths, jobs=jobs, on_done=progress)
+    level = None if fail_on == "none" else Severity(fail_on)
+    failed = [i for i in items if i.review is None]
+    for item in failed:
+        warn(f"mlsd: error: {item.error}")
+    reviews = [(Path(i.path), i.review) for i in items if i.review is not None]
+
+    if show_diff:
+        for path, review in reviews:
+            click.echo(_diff(review, path), nl=False)
+    if out is not None:
+        _write_reports(out, reviews, formats or ("markdown", "json"))
+    elif not show_diff:
+        if single and reviews:
+            fmt = formats[0] if formats else "text"
+            click.echo(render(reviews[0][1], fmt))
+        elif formats and formats[0] == "sarif":
+            click.echo(render_sarif_many([r for _, r in reviews]))
+        elif formats and formats[0] == "github":
+            for _, review in reviews:
+                click.echo(render(review, "github"), nl=False)
+        else:
+            _summary(reviews, failed)
+    for review in (r for _, r in reviews):
+        for message in review.warnings:
+            warn(f"mlsd: {review.document}: {message}")
+    if failed:
+        return EXIT_ERROR
+    if any(fails(r, level, fail_under) for _, r in reviews):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _write_reports(out: Path, reviews: list[tuple[Path, Review]], formats: tuple[str, ...]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for path, review in reviews:
+        name = _report_name(str(path))
+        for fmt in formats:
+            target = out / f"{name}{FILE_SUFFIX[fmt]}"
+            if fmt in ("text", "github"):
+                target = out / f"{name}.{fmt}.txt"
+            target.write_text(render(review, fmt), encoding="utf-8")
+        if review.document_format in ("markdown", "text"):
+            diff = unified_diff(
+                str(path), path.read_bytes().decode("utf-8", "replace"), _edits(review)
+            )
+            if diff:
+                (out / f"{name}.diff").write_text(diff, encoding="utf-8")
+    (out / "mlsd.sarif").write_text(render_sarif_many([r for _, r in reviews]), encoding="utf-8")
+    warn(f"mlsd: wrote reports for {len(reviews)} document(s) to {out}")
+
+
+def _summary(reviews: list[tuple[Path, Review]], failed: list[BatchItem]) -> None:
+    rows = [
+        (
+            str(p),
+            f"{r.score:.0f}",
+            str(r.count(Severity.ERROR)),
+            str(r.count(Severity.WARNING)),
+            str(r.count(Severity.NOTE)),
+            "yes" if r.cached else "",
+        )
+        for p, r in reviews
+    ]
+    rows += [(i.path, "-", "-", "-", "-", "failed") for i in failed]
+    header = ("document", "score", "errors", "warnings", "notes", "cached")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    if reviews:
+        mean = sum(r.score for _, r in reviews) / len(reviews)
+        click.echo(f"\n{len(reviews)} reviewed, {len(failed)} failed, mean score {mean:.0f}")
+    sys.stdout.flush()

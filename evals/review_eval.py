@@ -1,0 +1,190 @@
+"""Review quality on the labelled cases: section gaps, question verdicts, risks, citations.
+
+`prepare` embeds each case once; `score_cases` re-judges the prepared cases under any
+thresholds, which is what calibration sweeps.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from app.draft import Draft, load_draft_bytes
+from app.review.align import align_sections, heading_vectors
+from app.review.judge import judge_offline, score_matrix
+from app.review.models import Review, Verdict
+from app.review.pipeline import Reviewer
+from app.review.risks import detect_risks
+from app.review.score import section_coverage
+from app.review.thresholds import Thresholds
+from app.review.vectors import Matrix, RubricVectors, rubric_vectors, sentence_vectors
+from evals.cases import Case
+from evals.metrics import PRF
+
+GAP_LABELS = ("partial", "missing")
+
+
+@dataclass
+class Prepared:
+    """A case with its draft and the embeddings that do not depend on thresholds."""
+
+    case: Case
+    draft: Draft
+    sentence_vecs: Matrix
+    heading_vecs: Matrix
+    risks: set[str]
+
+
+class ReviewMetrics(BaseModel):
+    """Quality figures over a set of cases."""
+
+    cases: int
+    section_gap: dict[str, float]
+    section_missing: dict[str, float]
+    section_accuracy: float
+    question_accuracy: float
+    question_answered_accuracy: float
+    risk: dict[str, float]
+    mutations_detected: float | None = None
+    mutations: int = 0
+
+
+def prepare(reviewer: Reviewer, case: Case) -> Prepared:
+    """Load and embed a case's draft once."""
+    settings = reviewer.settings
+    draft = load_draft_bytes(
+        case.text.encode(),
+        f"{case.name}.md",
+        max_bytes=settings.max_bytes,
+        max_pages=settings.max_pages,
+    )
+    embedder = reviewer.store.embedder
+    risks = {hit.risk.id for hit in detect_risks(draft, reviewer.catalogue)}
+    return Prepared(
+        case, draft, sentence_vectors(draft, embedder), heading_vectors(draft, embedder), risks
+    )
+
+
+def judge_case(
+    reviewer: Reviewer, vectors: RubricVectors, item: Prepared, thresholds: Thresholds
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(section statuses, question verdicts) of a prepared case under thresholds."""
+    rubric = reviewer.rubric
+    alignment = align_sections(
+        item.draft,
+        rubric,
+        vectors,
+        item.sentence_vecs,
+        reviewer.store.embedder,
+        thresholds,
+        item.heading_vecs,
+    )
+    scores = score_matrix(item.draft, rubric, vectors, item.sentence_vecs, alignment, thresholds)
+    verdicts = judge_offline(item.draft, rubric, scores, thresholds)
+    statuses = {}
+    answers = {}
+    for section in rubric.sections:
+        statuses[section.id] = thresholds.section_status(
+            section_coverage(section, verdicts[section.id])
+        )
+        for v in verdicts[section.id]:
+            answers[v.question_id] = v.verdict.value
+    return statuses, answers
+
+
+def score_cases(
+    reviewer: Reviewer, prepared: list[Prepared], thresholds: Thresholds
+) -> ReviewMetrics:
+    """Metrics of the reviewer's judgements on prepared cases."""
+    vectors = rubric_vectors(reviewer.rubric, reviewer.store.embedder, None)
+    gap, missing, risk = PRF(), PRF(), PRF()
+    sections_right = sections_total = 0
+    q_right = q_total = q_bin_right = 0
+    detected = mutations = 0
+    risk_ids = {r.id for r in reviewer.catalogue.risks}
+    for item in prepared:
+        case = item.case
+        statuses, answers = judge_case(reviewer, vectors, item, thresholds)
+        for section_id, label in case.sections.items():
+            if section_id not in statuses or label == "not_applicable":
+                continue
+            predicted = statuses[section_id]
+            gap.add(predicted in GAP_LABELS, label in GAP_LABELS)
+            missing.add(predicted == "missing", label == "missing")
+            sections_total += 1
+            sections_right += predicted == label
+        for question_id, predicted in answers.items():
+            label = case.question_label(question_id)
+            if label == "not_applicable":
+                continue
+            q_total += 1
+            q_right += predicted == label
+            q_bin_right += (predicted == "covered") == (label == "covered")
+        if case.mutation:
+            mutations += 1
+            detected += statuses.get(case.expect_gap) in GAP_LABELS
+        else:
+            for risk_id in risk_ids:
+                risk.add(risk_id in item.risks, risk_id in case.risks)
+    return ReviewMetrics(
+        cases=len(prepared),
+        section_gap=gap.summary(),
+        section_missing=missing.summary(),
+        section_accuracy=round(sections_right / max(sections_total, 1), 3),
+        question_accuracy=round(q_right / max(q_total, 1), 3),
+        question_answered_accuracy=round(q_bin_right / max(q_total, 1), 3),
+        risk=risk.summary(),
+        mutations_detected=round(detected / mutations, 3) if mutations else None,
+        mutations=mutations,
+    )
+
+
+class CaseRun(BaseModel):
+    """One full review of a case, as the product runs it."""
+
+    name: str
+    seconds: float
+    review: Review
+
+
+def run_reviews(reviewer: Reviewer, cases: list[Case]) -> list[CaseRun]:
+    """Full reviews (citations, edits, timings) of every case, uncached."""
+    runs = []
+    for case in cases:
+        started = time.perf_counter()
+        review = reviewer.review_bytes(case.text.encode(), f"{case.name}.md")
+        runs.append(
+            CaseRun(name=case.name, seconds=round(time.perf_counter() - started, 3), review=review)
+        )
+    return runs
+
+
+def citation_relevance(
+    runs: list[CaseRun], guide_sections: dict[str, set[str]], risk_sections: dict[str, list[str]]
+) -> float:
+    """Share of findings whose first citation is from a guide written for the finding's
+    section (or, for a risk, for one of the risk's sections)."""
+    good = total = 0
+    for run in runs:
+        for finding in run.review.all_findings():
+            if finding.kind.value == "suggestion":
+                continue
+            total += 1
+            if not finding.citations:
+                continue
+            wanted = {finding.section_id}
+            if finding.rule_id.startswith("risk."):
+                wanted |= set(risk_sections.get(finding.rule_id.removeprefix("risk."), []))
+            good += bool(guide_sections.get(finding.citations[0].source, set()) & wanted)
+    return round(good / max(total, 1), 3)
+
+
+def verdict_counts(review: Review) -> dict[str, int]:
+    """How many questions got each verdict."""
+    counts = {v.value: 0 for v in Verdict}
+    for section in review.sections:
+        for verdict in section.verdicts:
+            counts[verdict.verdict.value] += 1
+    return counts
