@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     )
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
     llm_concurrency: int = Field(2, ge=1, le=32, description="LLM calls in flight at once.")
+    max_question_chars: int = Field(
+        2000,
+        ge=50,
+        le=100_000,
+        description="Longest chat question, in characters; a longer one is cut and the "
+        "answer says so.",
+    )
 
     @field_validator("knowledge_paths", mode="before")
     @classmethod

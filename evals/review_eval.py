@@ -13,11 +13,11 @@ from pydantic import BaseModel
 
 from app.draft import Draft, load_draft_bytes
 from app.review.align import align_sections, heading_vectors
-from app.review.judge import judge_offline, score_matrix
+from app.review.judge import Components, combine, judge_offline
 from app.review.models import Review, Verdict
 from app.review.pipeline import Reviewer
 from app.review.risks import detect_risks
-from app.review.score import section_coverage
+from app.review.sections import classify, section_features
 from app.review.thresholds import Thresholds
 from app.review.vectors import Matrix, RubricVectors, rubric_vectors, sentence_vectors
 from evals.cases import Case
@@ -35,6 +35,7 @@ class Prepared:
     sentence_vecs: Matrix
     heading_vecs: Matrix
     risks: set[str]
+    components: Components | None = None
 
 
 class ReviewMetrics(BaseModel):
@@ -69,8 +70,8 @@ def prepare(reviewer: Reviewer, case: Case) -> Prepared:
 
 def judge_case(
     reviewer: Reviewer, vectors: RubricVectors, item: Prepared, thresholds: Thresholds
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(section statuses, question verdicts) of a prepared case under thresholds."""
+) -> tuple[dict[str, str], dict[str, str], dict[str, list[float]]]:
+    """(section statuses, question verdicts, section features) of a prepared case."""
     rubric = reviewer.rubric
     alignment = align_sections(
         item.draft,
@@ -81,17 +82,21 @@ def judge_case(
         thresholds,
         item.heading_vecs,
     )
-    scores = score_matrix(item.draft, rubric, vectors, item.sentence_vecs, alignment, thresholds)
+    if item.components is None:
+        item.components = Components(item.draft, rubric, vectors, item.sentence_vecs)
+    scores = combine(item.components, alignment, thresholds)
     verdicts = judge_offline(item.draft, rubric, scores, thresholds)
+    features = section_features(item.draft, rubric, scores, verdicts, alignment, thresholds)
     statuses = {}
     answers = {}
     for section in rubric.sections:
-        statuses[section.id] = thresholds.section_status(
-            section_coverage(section, verdicts[section.id])
-        )
+        if all(v.verdict is Verdict.NOT_APPLICABLE for v in verdicts[section.id]):
+            statuses[section.id] = "not_applicable"
+        else:
+            statuses[section.id] = classify(features[section.id], thresholds)[0]
         for v in verdicts[section.id]:
             answers[v.question_id] = v.verdict.value
-    return statuses, answers
+    return statuses, answers, features
 
 
 def score_cases(
@@ -106,7 +111,7 @@ def score_cases(
     risk_ids = {r.id for r in reviewer.catalogue.risks}
     for item in prepared:
         case = item.case
-        statuses, answers = judge_case(reviewer, vectors, item, thresholds)
+        statuses, answers, _ = judge_case(reviewer, vectors, item, thresholds)
         for section_id, label in case.sections.items():
             if section_id not in statuses or label == "not_applicable":
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from app.cli.common import (
     settings_options,
     warn,
 )
-from app.reports import FILE_SUFFIX, FORMATS, render, render_sarif_many
+from app.reports import FILE_SUFFIX, FORMATS, render, render_sarif_many, review_json_schema
 from app.review import BatchItem, Review, discover, fails, review_many
 from app.review.edits import unified_diff
 from app.rubric.models import Severity
@@ -207,3 +208,10 @@ def _summary(reviews: list[tuple[Path, Review]], failed: list[BatchItem]) -> Non
         mean = sum(r.score for _, r in reviews) / len(reviews)
         click.echo(f"\n{len(reviews)} reviewed, {len(failed)} failed, mean score {mean:.0f}")
     sys.stdout.flush()
+
+
+@click.command("schema")
+def schema_command() -> int:
+    """Print the JSON Schema of the review JSON report (schemas/review.schema.json)."""
+    click.echo(json.dumps(review_json_schema(), indent=2))
+    return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from app.draft import Draft, DraftSentence
 from app.review.consistency import Inconsistency
 from app.review.models import (
     Evidence,
@@ -119,3 +120,51 @@ def rank(findings: list[Finding]) -> list[Finding]:
         FindingKind.SUGGESTION: 3,
     }
     return sorted(findings, key=lambda f: (-f.severity.rank, kind_order[f.kind]))
+
+
+def placeholder_findings(
+    draft: Draft, section: RubricSection, pending: list[DraftSentence], document: str
+) -> list[Finding]:
+    """One finding for the placeholders (TBD, TODO, X%) left in a section's draft text."""
+    if not pending:
+        return []
+    rule = f"{section.id}.placeholders"
+    return [
+        Finding(
+            id=finding_id(rule, document),
+            rule_id=rule,
+            kind=FindingKind.GAP,
+            severity=Severity.WARNING,
+            section_id=section.id,
+            title=f"{section.label}: placeholders left",
+            message=(
+                f"{len(pending)} placeholder(s) (TBD, TODO, X%...) stand where {section.label} "
+                "needs content; they count as unanswered."
+            ),
+            evidence=[
+                Evidence(
+                    quote=p.text, location=p.location, section=draft.sections[p.section].heading
+                )
+                for p in pending[:3]
+            ],
+        )
+    ]
+
+
+def no_section_finding(section: RubricSection, document: str) -> Finding:
+    """A note that the draft has no heading for a template section it covers elsewhere."""
+    rule = f"{section.id}.section"
+    return Finding(
+        id=finding_id(rule, document),
+        rule_id=rule,
+        kind=FindingKind.GAP,
+        severity=Severity.NOTE,
+        section_id=section.id,
+        title=f"{section.label}: no section of its own",
+        message=(
+            f"No heading of the draft matches {section.label}; its answers are scattered "
+            "under other headings. A section of its own makes them easy to find and "
+            "review."
+        ),
+        evidence=[Evidence()],
+    )

@@ -158,6 +158,58 @@ def _evidence(draft: Draft, sentence: DraftSentence, score: float) -> Evidence:
     )
 
 
+class Components:
+    """The parts of the evidence score that do not depend on thresholds."""
+
+    def __init__(
+        self, draft: Draft, rubric: Rubric, vectors: RubricVectors, sentence_vecs: Matrix
+    ) -> None:
+        n_questions = len(vectors.question_ids)
+        n = len(draft.sentences)
+        self.raw: Matrix = (
+            (vectors.questions @ sentence_vecs.T).astype(np.float32)
+            if n
+            else np.zeros((n_questions, 0), dtype=np.float32)
+        )
+        self.lexical: Matrix = np.zeros((n_questions, n), dtype=np.float32)
+        sentence_words = [content_words(s.text) for s in draft.sentences]
+        row = 0
+        for section in rubric.sections:
+            for question in section.questions:
+                words = content_words(question.text)
+                if words and n:
+                    self.lexical[row] = np.minimum(
+                        np.array([len(words & sw) / len(words) for sw in sentence_words]) * 2,
+                        1.0,
+                    )
+                row += 1
+        self.section_of = np.array([s.section for s in draft.sentences], dtype=int)
+        self.excluded = np.array(
+            [s.placeholder or s.instruction for s in draft.sentences], dtype=bool
+        )
+        self.question_section = [s.id for s in rubric.sections for _ in s.questions]
+
+
+def combine(components: Components, alignment: Alignment, thresholds: Thresholds) -> Matrix:
+    """Evidence score of every (question, sentence) pair; placeholders score -1.
+
+    Hubness correction: generic sentences ("Author: ...") resemble every question a little;
+    what counts is how much better a sentence fits this question than the others."""
+    raw = components.raw
+    if raw.shape[1] == 0:
+        return raw.copy()
+    scores: Matrix = raw - thresholds.hub * raw.mean(axis=0, keepdims=True)
+    scores += thresholds.lexical_weight * components.lexical
+    masks: dict[str, Matrix] = {}
+    for row, section_id in enumerate(components.question_section):
+        if section_id not in masks:
+            aligned = alignment.draft_sections(section_id)
+            masks[section_id] = np.isin(components.section_of, aligned).astype(np.float32)
+        scores[row] += thresholds.aligned_boost * masks[section_id]
+    scores[:, components.excluded] = -1.0
+    return scores
+
+
 def score_matrix(
     draft: Draft,
     rubric: Rubric,
@@ -167,31 +219,7 @@ def score_matrix(
     thresholds: Thresholds,
 ) -> Matrix:
     """Evidence score of every (question, sentence) pair; placeholders score -1."""
-    n = len(draft.sentences)
-    if n == 0:
-        return np.zeros((len(vectors.question_ids), 0), dtype=np.float32)
-    raw: Matrix = (vectors.questions @ sentence_vecs.T).astype(np.float32)
-    # Hubness correction: generic sentences ("Author: ...") resemble every question a little;
-    # what matters is how much better a sentence fits this question than the others.
-    scores: Matrix = raw - thresholds.hub * raw.mean(axis=0, keepdims=True)
-    placeholder = np.array([s.placeholder or s.instruction for s in draft.sentences])
-    sentence_words = [content_words(s.text) for s in draft.sentences]
-    section_of = np.array([s.section for s in draft.sentences])
-    row = 0
-    for section in rubric.sections:
-        aligned = alignment.draft_sections(section.id)
-        boost = np.isin(section_of, aligned).astype(np.float32) * thresholds.aligned_boost
-        for question in section.questions:
-            words = content_words(question.text)
-            if words:
-                overlap = np.array(
-                    [len(words & sw) / len(words) for sw in sentence_words], dtype=np.float32
-                )
-                scores[row] += thresholds.lexical_weight * np.minimum(overlap * 2, 1.0)
-            scores[row] += boost
-            row += 1
-    scores[:, placeholder] = -1.0
-    return scores
+    return combine(Components(draft, rubric, vectors, sentence_vecs), alignment, thresholds)
 
 
 def judge_question(
@@ -214,8 +242,12 @@ def judge_question(
             evidence=evidence[:1],
             reason="the draft says this does not apply",
         )
-    if best >= thresholds.covered and expects_met(question.expects, texts):
+    specific = not thresholds.specific or any(has_number(t) or has_name(t) for t in texts)
+    enough = len(top) >= thresholds.support
+    if best >= thresholds.covered and expects_met(question.expects, texts) and specific and enough:
         verdict, reason = Verdict.COVERED, "answered"
+    elif best >= thresholds.covered and not (specific and enough):
+        verdict, reason = Verdict.PARTIAL, "answered only in general terms"
     elif best >= thresholds.covered:
         verdict = Verdict.PARTIAL
         reason = (

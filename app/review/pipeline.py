@@ -23,6 +23,8 @@ from app.review.findings import (
     consistency_finding,
     edit_finding,
     gap_findings,
+    no_section_finding,
+    placeholder_findings,
     rank,
     risk_finding,
 )
@@ -36,9 +38,11 @@ from app.review.models import (
     Review,
     SectionReview,
     Timings,
+    Verdict,
 )
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
 from app.review.score import overall_score, section_coverage
+from app.review.sections import classify, section_features
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from app.review.vectors import (
     Matrix,
@@ -184,13 +188,17 @@ class Reviewer:
             finding = consistency_finding(item, document)
             (per_section[item.section_id] if item.section_id else loose).append(finding)
 
+        features = section_features(draft, rubric, scores, verdicts, alignment, th)
         reviews: list[SectionReview] = []
         for section in rubric.sections:
             section_verdicts = verdicts[section.id]
+            aligned_idx = alignment.draft_sections(section.id)
+            pending = [p for p in draft.placeholders if p.section in aligned_idx]
             findings = (
                 gap_findings(section, section_verdicts, document)
                 + per_section[section.id]
                 + llm_findings.get(section.id, [])
+                + placeholder_findings(draft, section, pending, document)
             )
             edit = offline_edit(
                 draft, rubric, section, section_verdicts, alignment, prose.get(section.id, "")
@@ -207,7 +215,21 @@ class Reviewer:
                 # The suggested edit always stays: it is the fix for the gaps listed.
                 kept += [f for f in findings[limit:] if f.kind is FindingKind.SUGGESTION]
                 findings = kept
-            coverage = section_coverage(section, section_verdicts)
+            if judged_by[section.id] == "offline":
+                status, coverage_value = classify(features[section.id], th)
+                if not aligned_idx and status != "missing":
+                    findings.append(no_section_finding(section, document))
+            else:
+                # An LLM's checked verdicts are better evidence than the offline signals.
+                raw = section_coverage(section, section_verdicts)
+                coverage_value = raw if raw is not None else 100.0
+                status = th.section_status(raw)
+            if pending and status == "covered":
+                # Placeholders are unwritten content: the section is not finished.
+                status, coverage_value = "partial", min(coverage_value, th.section_covered - 1)
+            coverage: float | None = coverage_value
+            if all(v.verdict is Verdict.NOT_APPLICABLE for v in section_verdicts):
+                coverage, status = None, "not_applicable"
             reviews.append(
                 SectionReview(
                     section_id=section.id,
@@ -215,7 +237,7 @@ class Reviewer:
                     title=section.title,
                     aligned=alignment.aligned(draft, section.id),
                     coverage=round(coverage if coverage is not None else 100.0, 1),
-                    status=th.section_status(coverage),
+                    status=status,
                     verdicts=section_verdicts,
                     findings=findings,
                     note=note,
@@ -230,7 +252,7 @@ class Reviewer:
         weights = {s.id: s.weight for s in rubric.sections}
         score = overall_score(
             [
-                (weights[r.section_id], section_coverage(rubric.section(r.section_id), r.verdicts))
+                (weights[r.section_id], None if r.status == "not_applicable" else r.coverage)
                 for r in reviews
             ]
         )
@@ -323,16 +345,19 @@ class Reviewer:
                     row
                 ]
                 row += 1
+        question_texts = {
+            q.id: question_text(self.rubric, s.id, q.text)
+            for s in self.rubric.sections
+            for q in s.questions
+        }
         queries: list[CitationQuery] = []
         findings: dict[str, Finding] = {}
         risks = {f"risk.{r.id}": r for r in self.catalogue.risks}
         for finding in [f for r in reviews for f in r.findings] + loose:
             if finding.kind is FindingKind.RISK and finding.rule_id in risks:
                 text = risks[finding.rule_id].query
-            elif finding.kind is FindingKind.GAP:
-                section = self.rubric.section(finding.section_id)
-                question = next(q for q in section.questions if q.id == finding.rule_id)
-                text = question_text(self.rubric, section.id, question.text)
+            elif finding.kind is FindingKind.GAP and finding.rule_id in question_texts:
+                text = question_texts[finding.rule_id]
             else:
                 section_title = (
                     self.rubric.section(finding.section_id).title if finding.section_id else ""

@@ -13,15 +13,21 @@ from pydantic import BaseModel, Field
 class Thresholds(BaseModel):
     """Cut-offs and weights the offline judge uses."""
 
-    covered: float = Field(0.56, description="Evidence score for a covered question.")
-    partial: float = Field(0.45, description="Evidence score for a partial question.")
+    covered: float = Field(0.2, description="Evidence score for a covered question.")
+    partial: float = Field(0.18, description="Evidence score for a partial question.")
+    support: int = Field(
+        1, ge=1, le=3, description="Sentences above the partial cut-off a covered answer needs."
+    )
+    specific: bool = Field(
+        False, description="A covered answer must state a figure or name something specific."
+    )
     hub: float = Field(
         1.0,
         description="Share of a sentence's mean similarity to all questions subtracted "
         "from its score: a sentence counts for the questions it answers better than others.",
     )
     aligned_boost: float = Field(
-        0.05, description="Added to sentences under a draft section aligned to the question's."
+        0.0, description="Added to sentences under a draft section aligned to the question's."
     )
     lexical_weight: float = Field(
         0.12, description="Weight of shared content words between question and sentence."
@@ -29,10 +35,19 @@ class Thresholds(BaseModel):
     align: float = Field(0.45, description="Score for a draft section to align to a template one.")
     title_weight: float = Field(0.6, description="Share of heading similarity in alignment.")
     section_covered: float = Field(
-        75.0, description="Coverage (0-100) at which a section counts as covered."
+        70.0, description="Coverage (0-100) at which a section counts as covered."
     )
     section_partial: float = Field(
-        30.0, description="Coverage (0-100) at which a section counts as partly covered."
+        25.0, description="Coverage (0-100) at which a section counts as partly covered."
+    )
+    section_model: dict[str, list[float]] = Field(
+        default_factory=lambda: {
+            "covered": [2.2107, 0.3894, 1.1105, -0.0775, 0.6941, -2.8726],
+            "partial": [-0.4939, -0.0718, 0.1477, -0.2852, 0.352, 0.8028],
+            "missing": [-1.7169, -0.3176, -1.2582, 0.3626, -1.0461, 2.0698],
+        },
+        description="Weights of the section-status model (app.review.sections), per status, "
+        "one per feature plus a bias; empty means status from question coverage alone.",
     )
     citation_min: float = Field(0.25, description="Lowest passage score worth citing.")
     tag_boost: float = Field(

@@ -1,0 +1,120 @@
+"""`mlsd eval`, registered through the `mlsd.commands` entry point (app never imports evals)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from app.api import make_reviewer
+from app.cli.common import EXIT_FINDINGS, EXIT_OK, make_settings, settings_options, warn
+from app.llm.judge import LLMJudge
+from app.llm.provider import build_chat_model
+from evals.run import EvalReport, check_floors, evaluate, load_floors
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _table(report: EvalReport) -> str:
+    r = report.review
+    rows = [
+        ("mode", report.mode),
+        ("cases", str(r.cases)),
+        (
+            "section gap precision / recall / F1",
+            f"{r.section_gap['precision']:.3f} / {r.section_gap['recall']:.3f} / "
+            f"{r.section_gap['f1']:.3f}",
+        ),
+        ("section status accuracy", f"{r.section_accuracy:.3f}"),
+        ("question verdict accuracy (4 classes)", f"{r.question_accuracy:.3f}"),
+        ("question answered-or-not accuracy", f"{r.question_answered_accuracy:.3f}"),
+        ("risk precision / recall", f"{r.risk['precision']:.3f} / {r.risk['recall']:.3f}"),
+        (
+            "mutations detected",
+            f"{report.mutations.mutations_detected:.3f} of {report.mutations.mutations}"
+            if report.mutations and report.mutations.mutations
+            else "-",
+        ),
+        ("citation relevance", f"{report.citation_relevance:.3f}"),
+        (
+            "retrieval hit@1 / hit@5 / MRR@10 (template questions)",
+            f"{report.retrieval_template.hit_at_1:.3f} / {report.retrieval_template.hit_at_5:.3f}"
+            f" / {report.retrieval_template.mrr_at_10:.3f}",
+        ),
+        (
+            "retrieval hit@1 / hit@5 / MRR@10 (trade-off questions)",
+            f"{report.retrieval_tradeoffs.hit_at_1:.3f} / "
+            f"{report.retrieval_tradeoffs.hit_at_5:.3f} / "
+            f"{report.retrieval_tradeoffs.mrr_at_10:.3f}",
+        ),
+        ("seconds per review", f"{report.seconds_per_review:.2f}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+@click.command("eval")
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when a figure is under its floor (evals/floors.yaml)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report as JSON here (default: print only).",
+)
+@click.option("--no-mutations", is_flag=True, help="Skip the mutation cases.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Search the offline thresholds on the cases "
+    "and print the best ones (slow: about 5 minutes).",
+)
+@settings_options
+def eval_command(
+    check: bool,
+    out: Path | None,
+    no_mutations: bool,
+    as_json: bool,
+    calibrate: bool,
+    data_dir: Path | None,
+    llm: str | None,
+    llm_base_url: str | None,
+) -> int:
+    """Measure review quality and retrieval on the labelled drafts in evals/cases.
+
+    Offline by default; with --llm SPEC the same harness judges with that model, so teams
+    can compare models on the same cases.
+    """
+    settings = make_settings(data_dir, llm, llm_base_url)
+    reviewer = make_reviewer(
+        settings, use_cache=False, on_build=lambda: warn("mlsd: building the knowledge base...")
+    )
+    model = build_chat_model(settings)
+    if model is not None:
+        reviewer.llm = LLMJudge(
+            model, settings.llm, timeout=settings.llm_timeout, concurrency=settings.llm_concurrency
+        )
+    if calibrate:
+        from evals.calibrate import calibrate as run_calibration
+        from evals.cases import load_cases
+        from evals.review_eval import prepare
+
+        prepared = [prepare(reviewer, c) for c in load_cases()]
+        result = run_calibration(reviewer, prepared, reviewer.thresholds, cross_validate=True)
+        click.echo(result.model_dump_json(indent=2))
+        return EXIT_OK
+    report = evaluate(reviewer, with_mutations=not no_mutations)
+    report.failures = check_floors(report, load_floors()) if check else []
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(_table(report))
+        for failure in report.failures:
+            warn(f"mlsd eval: {failure}")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report.model_dump(), indent=2), encoding="utf-8")
+    return EXIT_FINDINGS if report.failures else EXIT_OK
