@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from app.sentences import is_placeholder, sentences
+from app.sentences import is_instruction, is_placeholder, sentences
 from ingest.errors import LoadError
 from ingest.loaders import load_bytes
 from ingest.models import Block, BlockKind, Location, SourceDocument
@@ -160,6 +160,7 @@ def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
                     section=current.index,
                     location=loc,
                     placeholder=is_placeholder(sentence),
+                    instruction=is_instruction(sentence),
                 )
             )
     for section, parts in zip(sections, texts, strict=True):

@@ -44,3 +44,24 @@ def guides_dir(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "guides"
     shutil.copytree(FIXTURES / "guides", folder)
     yield folder
+
+
+@pytest.fixture(scope="session")
+def kb_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """A data dir holding the knowledge base built from knowledge/guides, once per session."""
+    from ingest.chunking import Chunker
+    from ingest.pipeline import ingest_paths
+    from ingest.store import KnowledgeStore
+
+    data = tmp_path_factory.mktemp("kb")
+    store = KnowledgeStore.open(embedder, data_dir=data)
+    report = ingest_paths(
+        [PROJECT / "knowledge" / "guides"],
+        store,
+        Chunker(),
+        bases=[PROJECT],
+        max_bytes=20_000_000,
+        max_pages=200,
+    )
+    assert report.failed == 0 and report.total_chunks > 100
+    return data

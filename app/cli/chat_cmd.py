@@ -11,6 +11,7 @@ import click
 
 from app import knowledge
 from app.chat import DEFAULT_K, Answer, ChatCitation, ChatError, ChatSession, load_chat_draft
+from app.chat.question import clean_question
 from app.cli.common import EXIT_ERROR, EXIT_OK, echo_json, make_settings, settings_options, warn
 from app.llm.check import DEFAULT_CHECK_TIMEOUT, check_llm
 from app.settings import Settings
@@ -106,6 +107,7 @@ def ask_command(
     list source, headings, lines or page, and score.
     """
     settings = make_settings(data_dir, llm, llm_base_url)
+    clean_question(question, settings.max_question_chars)  # fail before any slow setup
     session = _session(settings, draft_path, k)
     if as_json:
         final = None

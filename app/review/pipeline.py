@@ -215,7 +215,8 @@ class Reviewer:
                 # The suggested edit always stays: it is the fix for the gaps listed.
                 kept += [f for f in findings[limit:] if f.kind is FindingKind.SUGGESTION]
                 findings = kept
-            if judged_by[section.id] == "offline":
+            llm_judged = self.llm is not None and judged_by[section.id] == self.llm.name
+            if not llm_judged:
                 status, coverage_value = classify(features[section.id], th)
                 if not aligned_idx and status != "missing":
                     findings.append(no_section_finding(section, document))
@@ -241,6 +242,7 @@ class Reviewer:
                     verdicts=section_verdicts,
                     findings=findings,
                     note=note,
+                    judged_by=judged_by[section.id],
                 )
             )
 

@@ -57,7 +57,14 @@ def cue_regex(cue: str) -> re.Pattern[str]:
     text = cue.strip().lower()
     prefix = text.endswith("*")
     text = text.rstrip("*")
-    body = r"\s+".join(re.escape(part) for part in text.split())
+    words = text.split()
+    # Inflections count: "fall back" matches "falls back", "monitor" matches "monitored".
+    parts = [
+        re.escape(w) + (r"(?:s|es|ed|d|ing)?" if re.search(r"[a-z]$", w) else "") for w in words
+    ]
+    if prefix:
+        parts[-1] = re.escape(words[-1])
+    body = r"\s+".join(parts)
     start = r"\b" if re.match(r"\w", text) else ""
     end = r"\w*" if prefix else (r"\b" if re.search(r"\w$", text) else "")
     return re.compile(start + body + end, re.IGNORECASE)
@@ -123,22 +130,25 @@ def detect_risks(draft: Draft, catalogue: RiskCatalogue) -> list[RiskHit]:
             trigger = _first_match(usable, _compiled(tuple(risk.triggers), ()))
             if trigger is None:
                 continue
-            if (
-                risk.requires_any
-                and _first_match(usable, _compiled(tuple(risk.requires_any), ())) is None
-            ):
+            required = (
+                _first_match(usable, _compiled(tuple(risk.requires_any), ()))
+                if risk.requires_any
+                else None
+            )
+            if risk.requires_any and required is None:
                 continue
             if _first_match(usable + headings, mitigations) is not None:
                 continue
-            section = draft.sections[trigger.section].heading
-            hits.append(
-                RiskHit(
-                    risk=risk,
-                    evidence=[
-                        Evidence(quote=trigger.text, location=trigger.location, section=section)
-                    ],
+            # The narrower condition (e.g. "random split") is the better quote; then the trigger.
+            quoted = [required, trigger] if required not in (None, trigger) else [trigger]
+            evidence = [
+                Evidence(
+                    quote=q.text, location=q.location, section=draft.sections[q.section].heading
                 )
-            )
+                for q in quoted
+                if q is not None
+            ]
+            hits.append(RiskHit(risk=risk, evidence=evidence))
         else:
             if _first_match(usable + headings, mitigations) is None:
                 hits.append(RiskHit(risk=risk))

@@ -24,7 +24,14 @@ from app.review.vectors import Matrix
 from app.rubric.models import Rubric
 
 STATUSES = ("covered", "partial", "missing")
-FEATURES = ("coverage", "alignment", "topic_sentences", "topic_figures", "evidence")
+FEATURES = (
+    "coverage",
+    "alignment",
+    "named_heading",
+    "topic_sentences",
+    "topic_figures",
+    "evidence",
+)
 
 
 def section_features(
@@ -60,6 +67,7 @@ def section_features(
         out[section.id] = [
             (coverage if coverage is not None else 100.0) / 100.0,
             max((c for _, c in aligned), default=0.0),
+            1.0 if any(c >= 0.999 for _, c in aligned) else 0.0,
             math.log1p(int(mine.sum())),
             math.log1p(int((mine & figures).sum())),
             best_of[section.id],

@@ -42,9 +42,9 @@ class Thresholds(BaseModel):
     )
     section_model: dict[str, list[float]] = Field(
         default_factory=lambda: {
-            "covered": [2.2107, 0.3894, 1.1105, -0.0775, 0.6941, -2.8726],
-            "partial": [-0.4939, -0.0718, 0.1477, -0.2852, 0.352, 0.8028],
-            "missing": [-1.7169, -0.3176, -1.2582, 0.3626, -1.0461, 2.0698],
+            "covered": [2.1968, 0.2596, 0.3208, 1.13, -0.0773, 0.7182, -2.8754],
+            "partial": [-0.4836, -0.0868, 0.0439, 0.1457, -0.2849, 0.3399, 0.8045],
+            "missing": [-1.7132, -0.1728, -0.3647, -1.2757, 0.3622, -1.0581, 2.0709],
         },
         description="Weights of the section-status model (app.review.sections), per status, "
         "one per feature plus a bias; empty means status from question coverage alone.",

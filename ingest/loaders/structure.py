@@ -6,7 +6,8 @@ import re
 
 from ingest.models import Block, BlockKind, Location
 
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+# Underscores mark emphasis only at word edges: `trips_last_hour` keeps its underscores.
+_EMPHASIS = re.compile(r"(\*\*|\*)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
 _HEADING_ID = re.compile(r"\s*\{#[\w.-]+\}\s*$")
 _INLINE_HTML = re.compile(r"</?[a-zA-Z][^>]*>")
 _NUMBERED_HEADING = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.{1,90})$")
@@ -18,7 +19,7 @@ def strip_inline_markup(text: str) -> str:
     text = _HEADING_ID.sub("", text)
     text = _INLINE_HTML.sub("", text)
     for _ in range(2):
-        text = _EMPHASIS.sub(r"\2", text)
+        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4) or "", text)
     text = text.replace("**", "")
     return re.sub(r"\s+", " ", text).strip()
 
