@@ -23,13 +23,22 @@ setup: $(STAMP) ## Create .venv and install mlsd with its dev tools.
 ingest: setup ## Build or update the knowledge base from knowledge/guides.
 	$(BIN)/mlsd ingest
 
-# `make run` builds the knowledge base if needed, then shows what it holds.
+# `make run` builds the knowledge base if needed, then reviews FILE (make run FILE=doc.md),
+# or shows what the knowledge base holds.
 run: ingest
+ifdef FILE
+	$(BIN)/mlsd review "$(FILE)" --fail-on none
+else
 	$(BIN)/mlsd kb stats
+endif
 
-test: setup ## Lint, type-check and run every test.
+test: setup ## Lint, type-check, run every test, then the offline eval with its floors.
 	$(MAKE) lint
 	$(BIN)/python -m pytest
+	$(MAKE) eval
+
+eval: setup ## Review quality and retrieval on evals/cases; fails under evals/floors.yaml.
+	$(BIN)/mlsd eval --check --data-dir .mlsd-eval
 
 test-fast: setup ## Tests that need no model, server or browser.
 	$(BIN)/python -m pytest -m "not slow and not server and not browser"
@@ -44,4 +53,4 @@ format: setup
 	$(BIN)/ruff check --fix app ingest evals tests
 
 clean:
-	rm -rf .mlsd .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .mlsd .mlsd-eval .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app import knowledge
+from app.llm.judge import LLMJudge
+from app.llm.provider import build_chat_model
 from app.review import Review, Reviewer
 from app.rubric import Rubric, load_rubric
 from app.settings import Settings, load_settings
@@ -26,8 +28,9 @@ def make_reviewer(
     use_cache: bool = True,
     on_build: Callable[[], None] | None = None,
 ) -> Reviewer:
-    """A Reviewer for the settings (and template), building the default knowledge base first
-    if the store is empty (`on_build` is called before that slow step)."""
+    """A Reviewer for the settings (and template), with the LLM the settings name (offline
+    when none), building the default knowledge base first if the store is empty (`on_build`
+    is called before that slow step)."""
     settings = settings or load_settings()
     store = knowledge.open_store(settings)
     if store.count() == 0:
@@ -35,7 +38,13 @@ def make_reviewer(
             on_build()
         knowledge.ensure_knowledge_base(settings, store)
     rubric: Rubric = load_rubric(template or settings.template)
-    return Reviewer(settings, store, rubric=rubric, use_cache=use_cache)
+    model = build_chat_model(settings)
+    judge = None
+    if model is not None:
+        judge = LLMJudge(
+            model, settings.llm, timeout=settings.llm_timeout, concurrency=settings.llm_concurrency
+        )
+    return Reviewer(settings, store, rubric=rubric, use_cache=use_cache, llm=judge)
 
 
 def review_document(

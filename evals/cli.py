@@ -9,8 +9,6 @@ import click
 
 from app.api import make_reviewer
 from app.cli.common import EXIT_FINDINGS, EXIT_OK, make_settings, settings_options, warn
-from app.llm.judge import LLMJudge
-from app.llm.provider import build_chat_model
 from evals.run import EvalReport, check_floors, evaluate, load_floors
 
 RESULTS = Path(__file__).parent / "results"
@@ -92,11 +90,6 @@ def eval_command(
     reviewer = make_reviewer(
         settings, use_cache=False, on_build=lambda: warn("mlsd: building the knowledge base...")
     )
-    model = build_chat_model(settings)
-    if model is not None:
-        reviewer.llm = LLMJudge(
-            model, settings.llm, timeout=settings.llm_timeout, concurrency=settings.llm_concurrency
-        )
     if calibrate:
         from evals.calibrate import calibrate as run_calibration
         from evals.cases import load_cases

@@ -56,7 +56,9 @@ def strip_controls(text: str) -> str:
 
 def mode_label(mode: str) -> str:
     """'offline', or 'LLM openai:gpt-4o' when a chat model judged the draft."""
-    return "offline" if mode.strip().lower() in _OFFLINE_MODES else f"LLM {mode}"
+    if mode.strip().lower() in _OFFLINE_MODES or mode.startswith("offline"):
+        return mode.strip() or "offline"
+    return f"LLM {mode}"
 
 
 def plural(count: int, word: str) -> str:

@@ -281,7 +281,9 @@ class Reviewer:
             rubric_title=rubric.title,
             rubric_version=rubric.version,
             kb_fingerprint=fingerprint,
-            mode=self.mode,
+            mode=self.mode
+            if self.llm is None or any(v == self.llm.name for v in judged_by.values())
+            else f"offline (LLM {self.llm.name} failed)",
             score=score,
             sections=reviews,
             findings=rank(loose),
