@@ -99,51 +99,75 @@ def judge_case(
     return statuses, answers, features
 
 
+class Tally:
+    """Counts behind ReviewMetrics, fed one judged case at a time."""
+
+    def __init__(self) -> None:
+        self.gap, self.missing, self.risk = PRF(), PRF(), PRF()
+        self.sections_right = self.sections_total = 0
+        self.q_right = self.q_total = self.q_bin_right = 0
+        self.detected = self.mutations = self.cases = 0
+
+    def add(
+        self,
+        case: Case,
+        statuses: dict[str, str],
+        answers: dict[str, str],
+        risks_fired: set[str],
+        gap_reported: bool = False,
+    ) -> None:
+        """Count one case: section statuses, question verdicts, the risks that fired, and for
+        a mutation whether its gap was reported some other way (a new gap finding)."""
+        self.cases += 1
+        for section_id, label in case.sections.items():
+            if section_id not in statuses or label == "not_applicable":
+                continue
+            predicted = statuses[section_id]
+            self.gap.add(predicted in GAP_LABELS, label in GAP_LABELS)
+            self.missing.add(predicted == "missing", label == "missing")
+            self.sections_total += 1
+            self.sections_right += predicted == label
+        for question_id, predicted in answers.items():
+            label = case.question_label(question_id)
+            if label == "not_applicable":
+                continue
+            self.q_total += 1
+            self.q_right += predicted == label
+            self.q_bin_right += (predicted == "covered") == (label == "covered")
+        if case.mutation:
+            self.mutations += 1
+            self.detected += statuses.get(case.expect_gap) in GAP_LABELS or gap_reported
+        else:
+            for risk_id in risks_fired | set(case.risks):
+                self.risk.add(risk_id in risks_fired, risk_id in case.risks)
+
+    def metrics(self) -> ReviewMetrics:
+        """The rounded figures."""
+        return ReviewMetrics(
+            cases=self.cases,
+            section_gap=self.gap.summary(),
+            section_missing=self.missing.summary(),
+            section_accuracy=round(self.sections_right / max(self.sections_total, 1), 3),
+            question_accuracy=round(self.q_right / max(self.q_total, 1), 3),
+            question_answered_accuracy=round(self.q_bin_right / max(self.q_total, 1), 3),
+            risk=self.risk.summary(),
+            mutations_detected=(
+                round(self.detected / self.mutations, 3) if self.mutations else None
+            ),
+            mutations=self.mutations,
+        )
+
+
 def score_cases(
     reviewer: Reviewer, prepared: list[Prepared], thresholds: Thresholds
 ) -> ReviewMetrics:
     """Metrics of the reviewer's judgements on prepared cases."""
     vectors = rubric_vectors(reviewer.rubric, reviewer.store.embedder, None)
-    gap, missing, risk = PRF(), PRF(), PRF()
-    sections_right = sections_total = 0
-    q_right = q_total = q_bin_right = 0
-    detected = mutations = 0
-    risk_ids = {r.id for r in reviewer.catalogue.risks}
+    tally = Tally()
     for item in prepared:
-        case = item.case
         statuses, answers, _ = judge_case(reviewer, vectors, item, thresholds)
-        for section_id, label in case.sections.items():
-            if section_id not in statuses or label == "not_applicable":
-                continue
-            predicted = statuses[section_id]
-            gap.add(predicted in GAP_LABELS, label in GAP_LABELS)
-            missing.add(predicted == "missing", label == "missing")
-            sections_total += 1
-            sections_right += predicted == label
-        for question_id, predicted in answers.items():
-            label = case.question_label(question_id)
-            if label == "not_applicable":
-                continue
-            q_total += 1
-            q_right += predicted == label
-            q_bin_right += (predicted == "covered") == (label == "covered")
-        if case.mutation:
-            mutations += 1
-            detected += statuses.get(case.expect_gap) in GAP_LABELS
-        else:
-            for risk_id in risk_ids:
-                risk.add(risk_id in item.risks, risk_id in case.risks)
-    return ReviewMetrics(
-        cases=len(prepared),
-        section_gap=gap.summary(),
-        section_missing=missing.summary(),
-        section_accuracy=round(sections_right / max(sections_total, 1), 3),
-        question_accuracy=round(q_right / max(q_total, 1), 3),
-        question_answered_accuracy=round(q_bin_right / max(q_total, 1), 3),
-        risk=risk.summary(),
-        mutations_detected=round(detected / mutations, 3) if mutations else None,
-        mutations=mutations,
-    )
+        tally.add(item.case, statuses, answers, item.risks)
+    return tally.metrics()
 
 
 class CaseRun(BaseModel):

@@ -13,14 +13,13 @@ from app.review.models import Review
 from app.review.pipeline import Reviewer
 from app.settings import KNOWLEDGE_DIR
 from evals.cases import Case, load_cases, mutate
-from evals.metrics import PRF
 from evals.retrieval_eval import (
     RetrievalMetrics,
     evaluate_retrieval,
     guide_sections,
     retrieval_set,
 )
-from evals.review_eval import GAP_LABELS, CaseRun, ReviewMetrics, citation_relevance, run_reviews
+from evals.review_eval import CaseRun, ReviewMetrics, Tally, citation_relevance, run_reviews
 
 FLOORS = Path(__file__).parent / "floors.yaml"
 
@@ -47,55 +46,24 @@ def metrics_from_reviews(
     """The review metrics computed from full reviews (any mode). For mutation cases, a gap
     counts as reported when the section's status is a gap or a gap finding appears for it
     that the unmutated draft did not have."""
-    baseline_findings = {Path(b.document).stem: b.all_findings() for b in baselines or []}
-    gap, missing, risk = PRF(), PRF(), PRF()
-    s_right = s_total = q_right = q_total = q_bin = detected = mutations = 0
+    before = {Path(b.document).stem: {f.rule_id for f in b.all_findings()} for b in baselines or []}
+    tally = Tally()
     for case, review in zip(cases, reviews, strict=True):
         statuses = {s.section_id: s.status for s in review.sections}
-        for section_id, label in case.sections.items():
-            if section_id not in statuses or label == "not_applicable":
-                continue
-            gap.add(statuses[section_id] in GAP_LABELS, label in GAP_LABELS)
-            missing.add(statuses[section_id] == "missing", label == "missing")
-            s_total += 1
-            s_right += statuses[section_id] == label
-        for section in review.sections:
-            for v in section.verdicts:
-                label = case.question_label(v.question_id)
-                if label == "not_applicable":
-                    continue
-                q_total += 1
-                q_right += v.verdict.value == label
-                q_bin += (v.verdict.value == "covered") == (label == "covered")
-        if case.mutation:
-            mutations += 1
-            reported = {
-                f.rule_id
-                for f in review.all_findings()
-                if f.section_id == case.expect_gap and f.kind.value == "gap"
-            }
-            detected += statuses.get(case.expect_gap) in GAP_LABELS or bool(
-                reported - {f.rule_id for f in baseline_findings.get(case.name.split("~")[0], [])}
-            )
-        else:
-            fired = {
-                f.rule_id.removeprefix("risk.")
-                for f in review.all_findings()
-                if f.kind.value == "risk" and not f.rule_id.startswith("risk.llm.")
-            }
-            for risk_id in fired | set(case.risks):
-                risk.add(risk_id in fired, risk_id in case.risks)
-    return ReviewMetrics(
-        cases=len(cases),
-        section_gap=gap.summary(),
-        section_missing=missing.summary(),
-        section_accuracy=round(s_right / max(s_total, 1), 3),
-        question_accuracy=round(q_right / max(q_total, 1), 3),
-        question_answered_accuracy=round(q_bin / max(q_total, 1), 3),
-        risk=risk.summary(),
-        mutations_detected=round(detected / mutations, 3) if mutations else None,
-        mutations=mutations,
-    )
+        answers = {v.question_id: v.verdict.value for s in review.sections for v in s.verdicts}
+        fired = {
+            f.rule_id.removeprefix("risk.")
+            for f in review.all_findings()
+            if f.kind.value == "risk" and not f.rule_id.startswith("risk.llm.")
+        }
+        new_gaps = {
+            f.rule_id
+            for f in review.all_findings()
+            if f.section_id == case.expect_gap and f.kind.value == "gap"
+        }
+        reported = bool(new_gaps - before.get(case.name.split("~")[0], set()))
+        tally.add(case, statuses, answers, fired, reported)
+    return tally.metrics()
 
 
 def mutation_cases(cases: list[Case], runs: list[CaseRun], per_case: int = 3) -> list[Case]:
