@@ -90,6 +90,29 @@ class Settings(BaseSettings):
     )
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
     llm_concurrency: int = Field(2, ge=1, le=32, description="LLM calls in flight at once.")
+    max_zip_entries: int = Field(
+        500,
+        ge=1,
+        le=100_000,
+        description="Most entries (files and folders) a .zip uploaded for batch review may hold.",
+    )
+    max_zip_mb: float = Field(
+        100.0,
+        gt=0,
+        description="Largest total uncompressed size of a .zip uploaded for batch review, "
+        "in megabytes.",
+    )
+    ui_host: str = Field(
+        "127.0.0.1",
+        description="Address `mlsd serve` binds. Anything but loopback needs ui_auth or "
+        "--open-to-network.",
+    )
+    ui_port: int = Field(7860, ge=1, le=65535, description="Port `mlsd serve` listens on.")
+    ui_auth: SecretStr | None = Field(
+        None,
+        description="'user:password' the web app asks for (prefer this variable to --auth, "
+        "which other users can see in the process list); never logged.",
+    )
     max_question_chars: int = Field(
         2000,
         ge=50,
