@@ -14,6 +14,7 @@ from app.cli.chat_cmd import ask_command, chat_command, llm_group
 from app.cli.common import EXIT_ERROR, cli
 from app.cli.kb_cmd import ingest_command, kb
 from app.cli.review_cmd import review_command, schema_command
+from app.cli.serve_cmd import serve_command
 from app.cli.settings_cmd import settings_command
 from app.cli.template_cmd import template
 from app.errors import MlsdError
@@ -29,6 +30,7 @@ cli.add_command(ask_command)
 cli.add_command(chat_command)
 cli.add_command(llm_group)
 cli.add_command(schema_command)
+cli.add_command(serve_command)
 
 
 def _load_plugins() -> None:
