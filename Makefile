@@ -23,13 +23,13 @@ setup: $(STAMP) ## Create .venv and install mlsd with its dev tools.
 ingest: setup ## Build or update the knowledge base from knowledge/guides.
 	$(BIN)/mlsd ingest
 
-# `make run` builds the knowledge base if needed, then reviews FILE (make run FILE=doc.md),
-# or shows what the knowledge base holds.
+# `make run` builds the knowledge base if needed, then opens the app on 127.0.0.1:7860, or
+# reviews FILE in the terminal (make run FILE=doc.md).
 run: ingest
 ifdef FILE
 	$(BIN)/mlsd review "$(FILE)" --fail-on none
 else
-	$(BIN)/mlsd kb stats
+	$(BIN)/mlsd serve
 endif
 
 test: setup ## Lint, type-check, run every test, then the offline eval with its floors.
