@@ -55,11 +55,12 @@ CSS = """
 .mlsd-empty-title { font-size: 1.1rem; font-weight: 600; color: var(--body-text-color); }
 .mlsd-top { display: flex; gap: 1.25rem; align-items: center; }
 .mlsd-score {
-  flex: none; width: 6rem; height: 6rem; border-radius: 50%; color: #fff;
-  display: flex; align-items: center; justify-content: center; gap: .1rem;
+  flex: none; width: 6.5rem; height: 6.5rem; border-radius: 50%; color: #fff;
+  display: flex; flex-direction: column; align-items: center; justify-content: center;
+  gap: .15rem;
 }
 .mlsd-score-value { font-size: 2.1rem; font-weight: 700; line-height: 1; }
-.mlsd-score-max { font-size: .85rem; opacity: .85; align-self: flex-end; margin-bottom: 1.7rem; }
+.mlsd-score-max { font-size: .85rem; opacity: .85; }
 .mlsd-band-good { background: #067647; } .mlsd-band-fair { background: #b54708; }
 .mlsd-band-poor { background: #b42318; }
 .mlsd-title { margin: 0 0 .3rem; font-size: 1.3rem; overflow-wrap: anywhere; }
