@@ -48,6 +48,9 @@ lint: setup
 	$(BIN)/ruff format --check app ingest evals tests
 	$(BIN)/mypy
 
+bench: setup ## Speed and memory against baselines (not in CI); writes evals/results/bench-*.
+	$(BIN)/python -m evals.bench
+
 format: setup
 	$(BIN)/ruff format app ingest evals tests
 	$(BIN)/ruff check --fix app ingest evals tests

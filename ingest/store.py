@@ -211,17 +211,21 @@ class KnowledgeStore:
 
     def chunk_ids_by_source(self) -> dict[str, set[str]]:
         """Chunk ids grouped by source id."""
-        out: dict[str, set[str]] = {}
-        for chunk_id, meta in zip(*self._all_metadata(), strict=True):
-            out.setdefault(str(meta.get("source", "")), set()).add(chunk_id)
-        return out
+        return self.inventory()[1]
 
     def sources(self) -> dict[str, SourceInfo]:
         """What the store holds per source id."""
+        return self.inventory()[0]
+
+    def inventory(self) -> tuple[dict[str, SourceInfo], dict[str, set[str]]]:
+        """`sources()` and `chunk_ids_by_source()` from one read of the chunks' metadata
+        (an ingest needs both; reading twice doubled the cost of an unchanged re-ingest)."""
         infos: dict[str, SourceInfo] = {}
         hashes: dict[str, set[str]] = {}
-        for _, meta in zip(*self._all_metadata(), strict=True):
+        ids_by_source: dict[str, set[str]] = {}
+        for chunk_id, meta in zip(*self._all_metadata(), strict=True):
             source = str(meta.get("source", ""))
+            ids_by_source.setdefault(source, set()).add(chunk_id)
             hashes.setdefault(source, set()).add(str(meta.get("source_hash", "")))
             info = infos.get(source)
             at = float(meta.get("ingested_at", 0.0))
@@ -243,7 +247,7 @@ class KnowledgeStore:
             # Chunks left by an interrupted update: the source must be ingested again.
             if len(found) > 1:
                 infos[source].content_hash = ""
-        return infos
+        return infos, ids_by_source
 
     def add(self, chunks: Sequence[Chunk]) -> int:
         """Embed and store chunks (ids already present are overwritten). Returns the count."""
@@ -291,18 +295,25 @@ class KnowledgeStore:
 
     def search_vector(self, vector: Any, k: int = 5, source: str | None = None) -> list[Hit]:
         """The `k` passages closest to a query vector, best first."""
-        total = self.count()
-        if total == 0:
-            return []
+        where = {"source": source} if source else None
+        include = ["documents", "metadatas", "distances"]
         try:
+            # Chroma 1.x returns fewer than k on a small collection: no count() round trip
+            # (a third of a query's time on the embedded store).
             result = self._collection.query(
-                query_embeddings=[vector],
-                n_results=min(k, total),
-                where={"source": source} if source else None,
-                include=["documents", "metadatas", "distances"],
+                query_embeddings=[vector], n_results=k, where=where, include=include
             )
-        except Exception as exc:
-            raise StoreError(f"cannot query collection {self.name}: {exc}") from exc
+        except Exception:
+            # Older servers refuse k above the collection size: ask again within it.
+            total = self.count()
+            if total == 0:
+                return []
+            try:
+                result = self._collection.query(
+                    query_embeddings=[vector], n_results=min(k, total), where=where, include=include
+                )
+            except Exception as exc:
+                raise StoreError(f"cannot query collection {self.name}: {exc}") from exc
         hits: list[Hit] = []
         docs = (result.get("documents") or [[]])[0]
         metas = (result.get("metadatas") or [[]])[0]
