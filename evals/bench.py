@@ -1,5 +1,6 @@
 """`make bench`: mlsd's speed and memory on this machine, each figure against a baseline
-measured in the same process (not part of CI; a full run takes 10 to 15 minutes on 2 cores).
+measured in the same process (not part of CI; a full run takes about 6 minutes on 2 quiet
+cores, longer when it has to wait for other processes).
 
     python -m evals.bench [--quick] [--out DIR]
 
@@ -972,7 +973,8 @@ def bench_processes(data_dir: Path, work: Path, plan: Plan) -> dict[str, Any]:
     ):
         log(f"processes: {label}")
         with quiet_window(plan) as window:
-            runs[label] = {**run_child(command, env, 300).as_dict(), **window}
+            child = run_child(command, env, 300)
+        runs[label] = {**child.as_dict(), **window}
     runs["review_small"]["draft"] = SMALL_DRAFT.name
     runs["review_large"]["draft"] = REVIEW_DRAFT.name
     floor = runs["model_only"]
