@@ -9,3 +9,7 @@ class MlsdError(Exception):
 
 class ConfigError(MlsdError):
     """A setting is invalid or missing."""
+
+
+class UnsupportedDocument(MlsdError):
+    """A document the reviewer cannot judge: another language, or not a design doc."""

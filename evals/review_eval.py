@@ -16,8 +16,9 @@ from app.review.align import align_sections, heading_vectors
 from app.review.judge import Components, combine, judge_offline
 from app.review.models import Review, Verdict
 from app.review.pipeline import Reviewer
+from app.review.reconcile import challenge_not_applicable, reconcile_with_risks
 from app.review.risks import detect_risks
-from app.review.sections import classify, section_features
+from app.review.sections import decide_status, section_features
 from app.review.thresholds import Thresholds
 from app.review.vectors import Matrix, RubricVectors, rubric_vectors, sentence_vectors
 from evals.cases import Case
@@ -86,14 +87,23 @@ def judge_case(
         item.components = Components(item.draft, rubric, vectors, item.sentence_vecs)
     scores = combine(item.components, alignment, thresholds)
     verdicts = judge_offline(item.draft, rubric, scores, thresholds)
-    features = section_features(item.draft, rubric, scores, verdicts, alignment, thresholds)
+    hits = detect_risks(item.draft, reviewer.catalogue)
+    reconcile_with_risks(verdicts, hits, reviewer.risk_questions(vectors))
+    challenge_not_applicable(item.draft, rubric, verdicts, reviewer.catalogue)
+    features = section_features(
+        item.draft, rubric, scores, verdicts, alignment, thresholds, vectors, item.sentence_vecs
+    )
     statuses = {}
     answers = {}
     for section in rubric.sections:
-        if all(v.verdict is Verdict.NOT_APPLICABLE for v in verdicts[section.id]):
-            statuses[section.id] = "not_applicable"
-        else:
-            statuses[section.id] = classify(features[section.id], thresholds)[0]
+        aligned = alignment.draft_sections(section.id)
+        statuses[section.id] = decide_status(
+            section,
+            verdicts[section.id],
+            features[section.id],
+            thresholds,
+            placeholders=any(p.section in aligned for p in item.draft.placeholders),
+        )[0]
         for v in verdicts[section.id]:
             answers[v.question_id] = v.verdict.value
     return statuses, answers, features

@@ -21,6 +21,13 @@ from ingest.embedder import Embedder
 _NUMBER = re.compile(r"^\s*(\d{1,2}(\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-Z]\.)\s+")
 
 
+# Heading-to-title similarity under which a heading carries no weight, and over which it
+# carries its full weight (cosines of all-MiniLM-L6-v2 between short phrases).
+TITLE_WEAK, TITLE_STRONG = 0.35, 0.65
+# A section with no telling heading aligns by its sentences' votes when their mean is at
+# least VOTE_MIN; its confidence is then VOTE_BASE plus that mean (capped at 0.9).
+VOTE_MIN, VOTE_BASE = 0.15, 0.4
+
 _FILLER = frozenset(
     {
         "and",
@@ -46,7 +53,10 @@ def normalize_heading(text: str) -> str:
     """'2.4 Business Metrics (Success):' -> 'business metric success' (plurals folded)."""
     text = _NUMBER.sub("", text)
     words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
-    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+    return " ".join(
+        w[:-1] if w.endswith("s") and len(w) > 4 and not w.endswith(("ss", "us", "is")) else w
+        for w in words
+    )
 
 
 def word_cover(heading: str, name: str) -> float:
@@ -92,6 +102,23 @@ class Alignment:
         return out
 
 
+def topic_votes(rubric: Rubric, vectors: RubricVectors, sentence_vecs: Matrix) -> Matrix:
+    """(template section x sentence): how much better a sentence fits the section's best
+    question than the average question (the hubness-corrected similarity)."""
+    n = sentence_vecs.shape[0] if sentence_vecs.ndim == 2 else 0
+    section_ids = vectors.section_ids
+    out = np.full((len(section_ids), n), -1.0, dtype=np.float32)
+    if not n or not len(vectors.question_ids):
+        return out
+    raw = vectors.questions @ sentence_vecs.T
+    corrected = raw - raw.mean(axis=0, keepdims=True)
+    owners = [s.id for s in rubric.sections for _ in s.questions]
+    for row, owner in enumerate(owners):
+        k = section_ids.index(owner)
+        out[k] = np.maximum(out[k], corrected[row])
+    return out
+
+
 def align_sections(
     draft: Draft,
     rubric: Rubric,
@@ -115,6 +142,7 @@ def align_sections(
             names.append((section.id, normalize_heading(name)))
 
     headings = [normalize_heading(s.heading) for s in draft.sections]
+    votes = topic_votes(rubric, vectors, sentence_vecs)
     if heading_vecs is None and n_draft:
         heading_vecs = heading_vectors(draft, embedder)
     sentence_section = np.array([s.section for s in draft.sentences], dtype=int)
@@ -144,11 +172,21 @@ def align_sections(
             continue
         if not len(rows):
             continue
-        w = thresholds.title_weight if headings[index] else 0.0
+        # A heading that resembles no template title ("Who uses this") says little: let the
+        # content under it decide, in proportion to how weak the best title match is.
+        strength = float(np.clip((title.max() - TITLE_WEAK) / (TITLE_STRONG - TITLE_WEAK), 0, 1))
+        w = thresholds.title_weight * strength if headings[index] else 0.0
         combined = w * title + (1 - w) * content
         order = np.argsort(-combined)
         best = float(combined[order[0]])
         if best < thresholds.align:
+            if strength < 1.0 and votes.shape[1]:
+                # No telling title and no clear centroid: the sentences' own votes decide.
+                mean_votes = votes[:, rows].mean(axis=1)
+                top = int(np.argmax(mean_votes))
+                if mean_votes[top] >= VOTE_MIN:
+                    confidence = min(0.9, VOTE_BASE + float(mean_votes[top]))
+                    by_rubric[section_ids[top]].append((index, confidence))
             continue
         by_rubric[section_ids[order[0]]].append((index, best))
         # A section about two topics ("Serving and monitoring") aligns to both.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from app.errors import MlsdError
 from app.review.models import Review
 from app.review.pipeline import Reviewer
 from app.rubric.models import Severity
@@ -86,7 +87,7 @@ def review_many(
     def one(path: Path) -> BatchItem:
         try:
             item = BatchItem(path=str(path), review=reviewer.review_path(path, str(path)))
-        except IngestError as exc:
+        except (IngestError, MlsdError) as exc:
             item = BatchItem(path=str(path), error=str(exc))
         if on_done:
             on_done(item)

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.draft import Draft, load_draft, load_draft_bytes
+from app.errors import UnsupportedDocument
+from app.language import detect_language
 from app.llm.judge import LLMJudge
-from app.review.align import Alignment, align_sections
+from app.review.align import align_sections
 from app.review.cache import ReviewCache, cache_key
 from app.review.cite import CitationQuery, cite
 from app.review.consistency import check_consistency
+from app.review.doctype import not_a_design_doc
 from app.review.edits import offline_edit
 from app.review.findings import (
     consistency_finding,
@@ -29,23 +32,22 @@ from app.review.findings import (
     risk_finding,
 )
 from app.review.judge import judge_offline, score_matrix
+from app.review.judgement import Judgement
 from app.review.llm_merge import merge_section
 from app.review.llm_tasks import build_tasks, llm_risk_findings
 from app.review.models import (
     Finding,
     FindingKind,
-    QuestionVerdict,
     Review,
     SectionReview,
     Timings,
-    Verdict,
 )
+from app.review.reconcile import challenge_not_applicable, reconcile_with_risks, risk_questions
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
-from app.review.score import overall_score, section_coverage
-from app.review.sections import classify, section_features
+from app.review.score import overall_score
+from app.review.sections import decide_status, section_features
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from app.review.vectors import (
-    Matrix,
     RubricVectors,
     question_text,
     rubric_vectors,
@@ -56,7 +58,7 @@ from app.settings import Settings
 from ingest.store import KnowledgeStore
 
 # Bump when the reviewer's logic changes so cached reviews are recomputed.
-REVIEWER_VERSION = "1"
+REVIEWER_VERSION = "2"
 
 Progress = Callable[[str, float], None]
 
@@ -88,6 +90,7 @@ class Reviewer:
         self.thresholds = thresholds
         self.cache = ReviewCache(settings.data_dir / "cache" / "reviews") if use_cache else None
         self.llm = llm
+        self._risk_questions: tuple[tuple[str, str], dict[str, list[str]]] | None = None
 
     @property
     def mode(self) -> str:
@@ -139,13 +142,38 @@ class Reviewer:
             self.cache.put(key, review)
         return review
 
-    def _compute(
-        self, draft: Draft, fingerprint: str, progress: Progress | None, load_seconds: float
-    ) -> Review:
+    def risk_questions(self, vectors: RubricVectors) -> dict[str, list[str]]:
+        """Risk id -> the rubric questions a finding of that risk answers in the negative."""
+        key = (self.rubric.version, self.catalogue.version)
+        if self._risk_questions is None or self._risk_questions[0] != key:
+            queries = [r.query for r in self.catalogue.risks]
+            risk_vecs = self.store.embedder.embed_documents(queries) if queries else None
+            about = (
+                risk_questions(self.rubric, vectors, self.catalogue, risk_vecs)
+                if risk_vecs is not None
+                else {}
+            )
+            self._risk_questions = (key, about)
+        return self._risk_questions[1]
+
+    def judge(self, draft: Draft, progress: Progress | None = None) -> Judgement:
+        """Everything a review decides about a draft before findings are written: alignment,
+        question verdicts (reconciled with the risks), risks, inconsistencies and the status
+        of every section. Raises UnsupportedDocument for a draft it cannot judge."""
         step = progress or (lambda stage, fraction: None)
-        clock = time.perf_counter()
-        timings = Timings(load=round(load_seconds, 4))
         rubric, th = self.rubric, self.thresholds
+        language = detect_language(draft.text)
+        if not language.english:
+            raise UnsupportedDocument(
+                f"{draft.source_id}: this reviewer judges English text; this document looks "
+                f"{language.name}"
+            )
+        if reason := not_a_design_doc(draft, rubric):
+            raise UnsupportedDocument(
+                f"{draft.source_id}: this does not look like an ML design doc ({reason}); "
+                "mlsd reviews design docs"
+            )
+        clock = time.perf_counter()
         embedder = self.store.embedder
         cache_dir = self.settings.data_dir / "cache"
         step("embedding", 0.1)
@@ -153,58 +181,94 @@ class Reviewer:
         sent_vecs = sentence_vectors(draft, embedder)
         step("aligning", 0.3)
         alignment = align_sections(draft, rubric, vectors, sent_vecs, embedder, th)
-        timings.align = round(time.perf_counter() - clock, 4)
+        align_seconds = time.perf_counter() - clock
 
         clock = time.perf_counter()
         step("judging", 0.4)
         scores = score_matrix(draft, rubric, vectors, sent_vecs, alignment, th)
         verdicts = judge_offline(draft, rubric, scores, th)
-        judged_by = {sid: "offline" for sid in verdicts}
-        prose: dict[str, str] = {}
-        llm_findings: dict[str, list[Finding]] = {}
-        warnings = list(draft.warnings)
+        judgement = Judgement(
+            draft=draft,
+            vectors=vectors,
+            sentence_vecs=sent_vecs,
+            alignment=alignment,
+            scores=scores,
+            verdicts=verdicts,
+            judged_by={sid: "offline" for sid in verdicts},
+            warnings=list(draft.warnings),
+        )
         if self.llm is not None:
             step("asking the LLM", 0.5)
-            warnings += self._judge_with_llm(
-                draft, vectors, scores, alignment, verdicts, judged_by, prose, llm_findings
-            )
-        timings.judge = round(time.perf_counter() - clock, 4)
+            judgement.warnings += self._judge_with_llm(judgement)
+        judge_seconds = time.perf_counter() - clock
 
         clock = time.perf_counter()
         step("risks", 0.6)
-        section_ids = [s.id for s in rubric.sections]
-        risk_hits = detect_risks(draft, self.catalogue)
-        inconsistencies = check_consistency(draft, alignment, section_ids)
-        timings.risks = round(time.perf_counter() - clock, 4)
+        judgement.risk_hits = detect_risks(draft, self.catalogue)
+        judgement.inconsistencies = check_consistency(
+            draft, alignment, [s.id for s in rubric.sections]
+        )
+        reconcile_with_risks(verdicts, judgement.risk_hits, self.risk_questions(vectors))
+        challenge_not_applicable(draft, rubric, verdicts, self.catalogue)
+        features = section_features(
+            draft, rubric, scores, verdicts, alignment, th, vectors, sent_vecs
+        )
+        for section in rubric.sections:
+            aligned_idx = alignment.draft_sections(section.id)
+            judgement.statuses[section.id] = decide_status(
+                section,
+                verdicts[section.id],
+                features[section.id],
+                th,
+                llm_judged=self.llm is not None
+                and judgement.judged_by[section.id] == self.llm.name,
+                placeholders=any(p.section in aligned_idx for p in draft.placeholders),
+            )
+        judgement.features = features
+        judgement.seconds = (align_seconds, judge_seconds, time.perf_counter() - clock)
+        return judgement
 
+    def _compute(
+        self, draft: Draft, fingerprint: str, progress: Progress | None, load_seconds: float
+    ) -> Review:
+        step = progress or (lambda stage, fraction: None)
+        j = self.judge(draft, progress)
+        rubric = self.rubric
+        timings = Timings(
+            load=round(load_seconds, 4),
+            align=round(j.seconds[0], 4),
+            judge=round(j.seconds[1], 4),
+            risks=round(j.seconds[2], 4),
+        )
         document = draft.source_id
+        section_ids = [s.id for s in rubric.sections]
         per_section: dict[str, list[Finding]] = {sid: [] for sid in section_ids}
         loose: list[Finding] = []
-        for hit in risk_hits:
+        for hit in j.risk_hits:
             home = next((sid for sid in hit.risk.sections if sid in per_section), "")
             finding = risk_finding(hit, home, document)
             (per_section[home] if home else loose).append(finding)
-        for item in inconsistencies:
+        for item in j.inconsistencies:
             finding = consistency_finding(item, document)
             (per_section[item.section_id] if item.section_id else loose).append(finding)
 
-        features = section_features(draft, rubric, scores, verdicts, alignment, th)
         reviews: list[SectionReview] = []
         for section in rubric.sections:
-            section_verdicts = verdicts[section.id]
-            aligned_idx = alignment.draft_sections(section.id)
+            section_verdicts = j.verdicts[section.id]
+            aligned_idx = j.alignment.draft_sections(section.id)
             pending = [p for p in draft.placeholders if p.section in aligned_idx]
+            status, coverage = j.statuses[section.id]
             findings = (
                 gap_findings(section, section_verdicts, document)
                 + per_section[section.id]
-                + llm_findings.get(section.id, [])
+                + j.llm_findings.get(section.id, [])
                 + placeholder_findings(draft, section, pending, document)
             )
             edit = offline_edit(
-                draft, rubric, section, section_verdicts, alignment, prose.get(section.id, "")
+                draft, rubric, section, section_verdicts, j.alignment, j.prose.get(section.id, "")
             )
             if edit is not None:
-                source = judged_by[section.id] if section.id in prose else "offline"
+                source = j.judged_by[section.id] if section.id in j.prose else "offline"
                 findings.append(edit_finding(section, edit, document, source))
             findings = rank(findings)
             limit = self.settings.max_findings_per_section
@@ -215,40 +279,27 @@ class Reviewer:
                 # The suggested edit always stays: it is the fix for the gaps listed.
                 kept += [f for f in findings[limit:] if f.kind is FindingKind.SUGGESTION]
                 findings = kept
-            llm_judged = self.llm is not None and judged_by[section.id] == self.llm.name
-            if not llm_judged:
-                status, coverage_value = classify(features[section.id], th)
-                if not aligned_idx and status != "missing":
-                    findings.append(no_section_finding(section, document))
-            else:
-                # An LLM's checked verdicts are better evidence than the offline signals.
-                raw = section_coverage(section, section_verdicts)
-                coverage_value = raw if raw is not None else 100.0
-                status = th.section_status(raw)
-            if pending and status == "covered":
-                # Placeholders are unwritten content: the section is not finished.
-                status, coverage_value = "partial", min(coverage_value, th.section_covered - 1)
-            coverage: float | None = coverage_value
-            if all(v.verdict is Verdict.NOT_APPLICABLE for v in section_verdicts):
-                coverage, status = None, "not_applicable"
+            offline_judged = not (self.llm is not None and j.judged_by[section.id] == self.llm.name)
+            if offline_judged and not aligned_idx and status not in ("missing", "not_applicable"):
+                findings.append(no_section_finding(section, document))
             reviews.append(
                 SectionReview(
                     section_id=section.id,
                     number=section.number,
                     title=section.title,
-                    aligned=alignment.aligned(draft, section.id),
+                    aligned=j.alignment.aligned(draft, section.id),
                     coverage=round(coverage if coverage is not None else 100.0, 1),
                     status=status,
                     verdicts=section_verdicts,
                     findings=findings,
                     note=note,
-                    judged_by=judged_by[section.id],
+                    judged_by=j.judged_by[section.id],
                 )
             )
 
         clock = time.perf_counter()
         step("citing", 0.8)
-        self._attach_citations(reviews, loose, vectors)
+        self._attach_citations(reviews, loose, j.vectors)
         timings.cite = round(time.perf_counter() - clock, 4)
 
         weights = {s.id: s.weight for s in rubric.sections}
@@ -258,6 +309,7 @@ class Reviewer:
                 for r in reviews
             ]
         )
+        warnings = j.warnings
         if not draft.has_headings:
             warnings.append("the draft has no headings: sections were matched by content only")
         if not draft.evidence:
@@ -282,7 +334,7 @@ class Reviewer:
             rubric_version=rubric.version,
             kb_fingerprint=fingerprint,
             mode=self.mode
-            if self.llm is None or any(v == self.llm.name for v in judged_by.values())
+            if self.llm is None or any(v == self.llm.name for v in j.judged_by.values())
             else f"offline (LLM {self.llm.name} failed)",
             score=score,
             sections=reviews,
@@ -291,19 +343,11 @@ class Reviewer:
             timings=timings,
         )
 
-    def _judge_with_llm(
-        self,
-        draft: Draft,
-        vectors: RubricVectors,
-        scores: Matrix,
-        alignment: Alignment,
-        verdicts: dict[str, list[QuestionVerdict]],
-        judged_by: dict[str, str],
-        prose: dict[str, str],
-        llm_findings: dict[str, list[Finding]],
-    ) -> list[str]:
+    def _judge_with_llm(self, j: Judgement) -> list[str]:
         """Replace offline verdicts with checked LLM verdicts; returns warnings."""
         assert self.llm is not None
+        draft, vectors, scores, alignment = j.draft, j.vectors, j.scores, j.alignment
+        verdicts, judged_by, prose, llm_findings = j.verdicts, j.judged_by, j.prose, j.llm_findings
         rows = {qid: i for i, qid in enumerate(vectors.question_ids)}
         tasks = build_tasks(draft, self.rubric, vectors, scores, alignment, self.store)
         results = self.llm.run(tasks)

@@ -28,6 +28,7 @@ class Risk(BaseModel):
     title: str
     severity: Severity = Severity.WARNING
     sections: list[str] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)
     kind: str = "absent"
     triggers: list[str] = Field(default_factory=list)
     requires_any: list[str] = Field(default_factory=list)
@@ -153,3 +154,13 @@ def detect_risks(draft: Draft, catalogue: RiskCatalogue) -> list[RiskHit]:
             if _first_match(usable + headings, mitigations) is None:
                 hits.append(RiskHit(risk=risk))
     return hits
+
+
+def triggered_by(draft: Draft, risk: Risk) -> DraftSentence | None:
+    """The first usable sentence that sets off a trigger risk (mitigations not considered)."""
+    if not risk.triggers:
+        return None
+    found = _first_match(draft.evidence, _compiled(tuple(risk.triggers), ()))
+    if found is None or not risk.requires_any:
+        return found
+    return _first_match(draft.evidence, _compiled(tuple(risk.requires_any), ()))

@@ -1,13 +1,33 @@
 """Decision thresholds of the offline reviewer.
 
-They are not guesses: `mlsd eval --calibrate` sweeps them on the labelled drafts in
-`evals/cases/` and prints the values that maximise agreement with the labels; the values
-below are the ones it chose (see evals/results/). Cosine scores are from all-MiniLM-L6-v2.
+They are not guesses: `mlsd eval --calibrate` sweeps the cut-offs on the labelled drafts in
+`evals/cases/`, and the section-status model is fitted on the real-doc corpus (design docs
+written outside this project) by `mlsd eval --realdocs DIR --fit`, whose figures are
+cross-validated by document (see evals/results/). Cosine scores are from all-MiniLM-L6-v2.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
+
+# Fitted by `mlsd eval --realdocs DIR --fit` (real-doc corpus plus evals/cases); one weight per
+# feature of app.review.sections.FEATURES, then the bias.
+# fmt: off
+SECTION_MODEL: dict[str, list[float]] = {
+    "covered": [
+        2.0524, 0.8317, 0.2297, 0.3281, 0.6669, 0.9215, 0.5364,
+        -0.0866, -0.3963, 0.5145, -0.1772, 0.2285, -4.2519,
+    ],
+    "partial": [
+        -0.568, -0.0139, 0.1565, 0.141, -0.2499, 0.3122, 0.1152,
+        -0.1139, 0.0994, -0.38, 0.5001, -0.1539, 1.8018,
+    ],
+    "missing": [
+        -1.4844, -0.8178, -0.3862, -0.4691, -0.417, -1.2337, -0.6516,
+        0.2005, 0.2968, -0.1346, -0.3229, -0.0747, 2.4501,
+    ],
+}
+# fmt: on
 
 
 class Thresholds(BaseModel):
@@ -41,11 +61,7 @@ class Thresholds(BaseModel):
         25.0, description="Coverage (0-100) at which a section counts as partly covered."
     )
     section_model: dict[str, list[float]] = Field(
-        default_factory=lambda: {
-            "covered": [2.1968, 0.2596, 0.3208, 1.13, -0.0773, 0.7182, -2.8754],
-            "partial": [-0.4836, -0.0868, 0.0439, 0.1457, -0.2849, 0.3399, 0.8045],
-            "missing": [-1.7132, -0.1728, -0.3647, -1.2757, 0.3622, -1.0581, 2.0709],
-        },
+        default_factory=lambda: dict(SECTION_MODEL),
         description="Weights of the section-status model (app.review.sections), per status, "
         "one per feature plus a bias; empty means status from question coverage alone.",
     )

@@ -45,6 +45,11 @@ class RubricSection(BaseModel):
     title: str
     part: str = ""
     aliases: list[str] = Field(default_factory=list)
+    cues: list[str] = Field(
+        default_factory=list,
+        description="Words and phrases that show a draft is on this section's topic "
+        "(risk-catalogue cue syntax: a trailing * matches any ending).",
+    )
     summary: str = ""
     key_points: list[str] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)

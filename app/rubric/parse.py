@@ -36,6 +36,7 @@ _KEYPOINTS_LABEL = re.compile(
     re.IGNORECASE,
 )
 _ALIASES = re.compile(r"^(aliases|also called|also known as)\s*:\s*(?P<list>.+)$", re.IGNORECASE)
+_CUES = re.compile(r"^(cues|signals)\s*:\s*(?P<list>.+)$", re.IGNORECASE)
 _SUMMARY_PREFIX = re.compile(r"^(overview|purpose|summary|goal|description)\s*:\s*", re.IGNORECASE)
 _TAG = re.compile(r"\s*\[(?P<key>severity|expects|weight)\s*:\s*(?P<value>[\w.]+)\]", re.IGNORECASE)
 _NUMBER_PREFIX = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)\.?\s+(?P<title>.+)$")
@@ -78,6 +79,7 @@ class _Extract:
     key_points: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
 
 
@@ -134,6 +136,9 @@ def _extract(node: _Node) -> _Extract:
                 out.aliases = [
                     a.strip() for a in re.split(r"[,;]", aliases.group("list")) if a.strip()
                 ]
+                continue
+            if (cues := _CUES.match(text)) is not None:
+                out.cues = [c.strip() for c in cues.group("list").split(",") if c.strip()]
                 continue
             mode = None
             prose_questions.extend(q for q in sentences(text) if q.endswith("?"))
@@ -224,6 +229,7 @@ class _Builder:
                 title=clean,
                 part=part,
                 aliases=extract.aliases,
+                cues=extract.cues,
                 summary=" ".join(extract.summary[:2])[:600],
                 key_points=extract.key_points,
                 questions=[_question(section_id, i, q) for i, q in enumerate(unique, start=1)],
