@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from app.api import make_reviewer
-from app.cli.common import EXIT_FINDINGS, EXIT_OK, make_settings, settings_options, warn
+from app.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    make_settings,
+    settings_options,
+    warn,
+)
+from app.review.pipeline import Reviewer
 from evals.run import EvalReport, check_floors, evaluate, load_floors
 
 RESULTS = Path(__file__).parent / "results"
@@ -70,6 +78,19 @@ def _table(report: EvalReport) -> str:
     help="Search the offline thresholds on the cases "
     "and print the best ones (slow: about 5 minutes).",
 )
+@click.option(
+    "--realdocs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Measure on the real-doc corpus texts in this folder (filled by "
+    "`python -m evals.realdocs.fill DIR`), with the section model cross-validated by document.",
+)
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="With --realdocs: print the section-status model fitted on every corpus doc "
+    "(the weights app/review/thresholds.py ships).",
+)
 @settings_options
 def eval_command(
     check: bool,
@@ -77,6 +98,8 @@ def eval_command(
     no_mutations: bool,
     as_json: bool,
     calibrate: bool,
+    realdocs: Path | None,
+    fit: bool,
     data_dir: Path | None,
     llm: str | None,
     llm_base_url: str | None,
@@ -90,6 +113,8 @@ def eval_command(
     reviewer = make_reviewer(
         settings, use_cache=False, on_build=lambda: warn("mlsd: building the knowledge base...")
     )
+    if realdocs is not None:
+        return _realdocs(reviewer, realdocs, out, as_json, fit)
     if calibrate:
         from evals.calibrate import calibrate as run_calibration
         from evals.cases import load_cases
@@ -111,3 +136,36 @@ def eval_command(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report.model_dump(), indent=2), encoding="utf-8")
     return EXIT_FINDINGS if report.failures else EXIT_OK
+
+
+def _realdocs(reviewer: Reviewer, folder: Path, out: Path | None, as_json: bool, fit: bool) -> int:
+    from evals.realdocs.evaluate import (
+        case_rows,
+        evaluate_realdocs,
+        fit_model,
+        judge_corpus,
+        training_rows,
+    )
+    from evals.realdocs.labels import load_labels
+    from evals.realdocs.report import render_realdocs
+
+    if not folder.is_dir():
+        warn(f"mlsd eval: {folder} is not a folder; fill it with python -m evals.realdocs.fill")
+        return EXIT_ERROR
+    if fit:
+        labels = [d for d in load_labels() if d.english]
+        rows, statuses = training_rows(judge_corpus(reviewer, folder, labels))
+        if not rows:
+            warn(f"mlsd eval: no corpus text in {folder}")
+            return EXIT_ERROR
+        click.echo(json.dumps(fit_model(rows, statuses, case_rows(reviewer))))
+        return EXIT_OK
+    report = evaluate_realdocs(reviewer, folder)
+    if report.docs == 0:
+        warn(f"mlsd eval: no corpus text in {folder}; fill it with python -m evals.realdocs.fill")
+        return EXIT_ERROR
+    click.echo(report.model_dump_json(indent=2) if as_json else render_realdocs(report))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return EXIT_OK
