@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from app.sentences import is_instruction, is_placeholder, sentences
 from ingest.errors import LoadError
-from ingest.loaders import load_bytes
+from ingest.loaders import load_bytes, read_file
 from ingest.models import Block, BlockKind, Location, SourceDocument
 
 # Sentences shorter than this carry no evidence ("Yes.", a lone label).
@@ -183,17 +183,10 @@ def load_draft(
 ) -> Draft:
     """Load a draft file (Markdown, text, PDF, DOCX). Raises LoadError."""
     name = source_id or str(path)
-    if not path.exists():
-        raise LoadError(name, "no such file")
-    if not path.is_file():
+    if path.is_dir():
         raise LoadError(name, "is a folder, not a file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise LoadError(name, f"{size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
+    # Refuses FIFOs and devices without blocking, and never reads past the limit.
+    data = read_file(path, name, max_bytes)
     return load_draft_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ingest.errors import MlsdError
 
-class MlsdError(Exception):
-    """Base class of errors with a message fit for the user."""
+__all__ = ["ConfigError", "MlsdError", "UnsupportedDocument"]
 
 
 class ConfigError(MlsdError):

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 
-class IngestError(Exception):
+class MlsdError(Exception):
+    """The one root of mlsd's errors: each carries a message fit for the user. It lives in
+    the lowest package so that ingestion, the app and the evals share it; the CLI and the UI
+    turn any MlsdError into a one-line message."""
+
+
+class IngestError(MlsdError):
     """Base class for ingestion errors."""
 
 

@@ -113,6 +113,9 @@ class Chunk(BaseModel):
     embedding_model: str
     url: str = ""
     tags: list[str] = Field(default_factory=list)  # from front matter: sections, topics
+    # Absolute location of the file the chunk came from (see ingest.pipeline.entry_path):
+    # what pruning compares, since a source id may be relative to a working directory.
+    path: str = ""
 
     @property
     def heading_label(self) -> str:

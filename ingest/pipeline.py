@@ -3,11 +3,16 @@
 A file is known by its source id and its content hash. An unchanged file costs one hash; an
 edited file embeds only the passages whose text changed (chunk ids are content hashes) and
 drops the rest; a file deleted from an ingested folder loses its chunks (unless prune=False).
+
+Every chunk also records the file's absolute location. Source ids are relative to the
+working directory when the file lies under it, so the location, not the id, is what says
+whether a source lies under a folder being ingested, and which stored source a file is.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,8 +20,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ingest.chunking import Chunker
-from ingest.errors import LoadError
-from ingest.loaders import load_path, supported
+from ingest.errors import LoadError, StoreError
+from ingest.loaders import file_kind, load_path, supported
 from ingest.models import Chunk
 from ingest.store import KnowledgeStore, SourceInfo
 
@@ -55,27 +60,124 @@ class IngestReport(BaseModel):
 Progress = Callable[[int, int, str], None]
 
 
+def entry_path(path: Path) -> Path:
+    """Absolute location of a file, the same from any working directory: its folder
+    resolved, its own name kept (a symbolic link is known by where it sits, and a link loop
+    does not make this fail)."""
+    if path.name in ("", ".", ".."):
+        return path.resolve()
+    return path.parent.resolve() / path.name
+
+
 def source_id_for(path: Path, bases: Iterable[Path]) -> str:
     """Stable id of a file: its path relative to the first base that contains it, in POSIX
     form; the absolute path when none does."""
-    resolved = path.resolve()
+    return _candidate_ids(path, bases)[0]
+
+
+def _candidate_ids(path: Path, bases: Iterable[Path]) -> list[str]:
+    """Ids a file may have been stored under: relative to each base that contains it (first
+    base first), then its absolute path. Ids stored by older versions followed the target of
+    a symbolic link, so those forms are included too."""
+    located = entry_path(path)
+    forms = [located]
+    try:
+        if (target := path.resolve()) != located:
+            forms.append(target)
+    except (OSError, RuntimeError):  # a link loop: Python 3.11 raises RuntimeError
+        pass
+    ids: list[str] = []
     for base in bases:
-        try:
-            return resolved.relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return resolved.as_posix()
+        root = base.resolve()
+        ids.extend(f.relative_to(root).as_posix() for f in forms if f.is_relative_to(root))
+    ids.extend(f.as_posix() for f in forms)
+    return list(dict.fromkeys(ids))
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path) -> tuple[list[Path], list[str]]:
+    """Supported files under a folder, and a warning for each entry skipped.
+
+    Symbolic links to folders are not followed (a link loop would never end); FIFOs,
+    devices and sockets are skipped (reading one blocks forever or never ends)."""
     found: list[Path] = []
+    skipped: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in sorted(files):
             path = Path(root) / name
-            if not name.startswith(".") and supported(path):
+            if name.startswith(".") or not supported(path):
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                found.append(path)  # a broken link or a link loop: its load says which
+                continue
+            if stat.S_ISREG(mode):
                 found.append(path)
-    return found
+            else:
+                skipped.append(f"{path}: skipped, not a regular file ({file_kind(mode)})")
+    return found, skipped
+
+
+class _Target:
+    """A file to ingest: its source id, path and absolute location."""
+
+    def __init__(self, sid: str, path: Path, location: str) -> None:
+        self.sid, self.path, self.location = sid, path, location
+
+
+def _assign_ids(
+    files: list[Path], bases: list[Path], known: dict[str, SourceInfo]
+) -> list[_Target]:
+    """The source id of each file, such that one file keeps one id from any working
+    directory and two files never share one.
+
+    A file already stored keeps its id (found by location, or for chunks stored before
+    locations were kept, by any id it could have had). A new file gets its id relative to
+    the first base, or its absolute path when that id belongs to another file.
+    """
+    by_location = {info.path: sid for sid, info in known.items() if info.path}
+    targets: list[_Target] = []
+    used: dict[str, str] = {}  # id -> location, in this run
+    seen: set[str] = set()
+    for path in files:
+        location = entry_path(path).as_posix()
+        if location in seen:
+            continue  # the same file named twice
+        seen.add(location)
+        sid = by_location.get(location)
+        if sid is None:
+            candidates = _candidate_ids(path, bases)
+            sid = next(
+                (c for c in candidates if c in known and not known[c].path and c not in used),
+                None,
+            )
+            if sid is None:
+                first = candidates[0]
+                sid = location if first in known or first in used else first
+        used[sid] = location
+        targets.append(_Target(sid, path, location))
+    return targets
+
+
+def _prunable(
+    sid: str,
+    info: SourceInfo,
+    folders: list[Path],
+    legacy_prefixes: list[str],
+    bases: list[Path],
+) -> bool:
+    """True when a stored source lies under a folder just walked and its file is gone.
+
+    Decided on absolute locations, so the working directory cannot widen it. A source
+    stored without a location (an older store) is pruned only when its id starts with a
+    non-empty id prefix of a folder walked and no base holds a file by that name."""
+    if info.path or os.path.isabs(sid):
+        location = Path(info.path or sid)
+        under = any(location.is_relative_to(folder) for folder in folders)
+        return under and not os.path.lexists(location)
+    under = any(sid.startswith(prefix) for prefix in legacy_prefixes)
+    return under and not any(os.path.lexists(base / sid) for base in bases)
 
 
 def ingest_paths(
@@ -90,17 +192,25 @@ def ingest_paths(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files under `paths`. Never raises for a bad file:
-    each failure is a FileResult with a one-line message, and the other files go on."""
+    each failure is a FileResult with a one-line message, and the other files go on.
+
+    Pruning removes only sources whose files lay under a folder given here and are gone."""
     started = time.perf_counter()
     report = IngestReport()
-    files: list[tuple[str, Path]] = []
-    folders: list[str] = []
+    files: list[Path] = []
+    folders: list[Path] = []
+    legacy_prefixes: list[str] = []
     for path in paths:
-        sid = source_id_for(path, bases)
         if path.is_dir():
-            folders.append(sid.rstrip("/") + "/" if sid != "." else "")
-            files.extend((source_id_for(f, bases), f) for f in _walk(path))
+            folders.append(path.resolve())
+            legacy_prefixes.extend(
+                f"{c}/" for c in _candidate_ids(path, bases) if c not in ("", ".")
+            )
+            found, skipped = _walk(path)
+            files.extend(found)
+            report.warnings.extend(skipped)
         elif path.exists() and not supported(path):
+            sid = source_id_for(path, bases)
             report.results.append(
                 FileResult(
                     source_id=sid,
@@ -109,22 +219,23 @@ def ingest_paths(
                 )
             )
         else:
-            files.append((sid, path))
-    seen: dict[str, Path] = dict(files)
+            files.append(path)
 
     with store.writing():
         known, ids_by_source = store.inventory()
+        targets = _assign_ids(files, bases, known)
+        legacy = _Legacy(known, {t.sid for t in targets})
         batch = _Batch(store)
-        for index, (sid, path) in enumerate(seen.items(), start=1):
+        for index, target in enumerate(targets, start=1):
             if progress:
-                progress(index, len(seen), sid)
+                progress(index, len(targets), target.sid)
             result = _plan_one(
-                sid,
-                path,
+                target,
                 store,
                 chunker,
                 known,
                 ids_by_source,
+                legacy,
                 max_bytes=max_bytes,
                 max_pages=max_pages,
                 report=report,
@@ -134,18 +245,21 @@ def ingest_paths(
                 batch.append(result)
         batch.flush()
         if prune:
+            assigned = {t.sid for t in targets}
             for sid in sorted(known):
-                under = any(sid.startswith(prefix) for prefix in folders)
-                if under and sid not in seen:
-                    removed = store.delete(sorted(ids_by_source.get(sid, set())))
-                    report.results.append(
-                        FileResult(
-                            source_id=sid,
-                            status="removed",
-                            chunks_removed=removed,
-                            message="file no longer exists",
-                        )
+                if sid in assigned or not _prunable(
+                    sid, known[sid], folders, legacy_prefixes, bases
+                ):
+                    continue
+                removed = store.delete(sorted(ids_by_source.get(sid, set())))
+                report.results.append(
+                    FileResult(
+                        source_id=sid,
+                        status="removed",
+                        chunks_removed=removed,
+                        message="file no longer exists",
                     )
+                )
         report.total_chunks = store.count()
 
     for r in report.results:
@@ -201,29 +315,68 @@ class _Batch:
         self._updates, self._chunks = [], 0
 
 
+class _Legacy:
+    """Sources stored without a location, by content hash, for files that come back under
+    another id: a store written before locations were kept, by ids relative to another
+    working directory ('guides/a.md' stored from one folder is 'a.md' from inside it)."""
+
+    def __init__(self, known: dict[str, SourceInfo], taken: set[str]) -> None:
+        self._taken = taken
+        self._by_hash: dict[str, list[str]] = {}
+        for sid, info in known.items():
+            if not info.path and info.content_hash and not os.path.isabs(sid):
+                self._by_hash.setdefault(info.content_hash, []).append(sid)
+
+    def claim(self, source_hash: str, location: str) -> str | None:
+        """The stored id of an unchanged file whose location ends with that id, if any.
+        The same bytes under the same trailing path: the same file, whatever the folder
+        it was ingested from."""
+        for sid in self._by_hash.get(source_hash, []):
+            if sid not in self._taken and location.endswith("/" + sid):
+                self._taken.add(sid)
+                return sid
+        return None
+
+
 def _plan_one(
-    sid: str,
-    path: Path,
+    target: _Target,
     store: KnowledgeStore,
     chunker: Chunker,
     known: dict[str, SourceInfo],
     ids_by_source: dict[str, set[str]],
+    legacy: _Legacy,
     *,
     max_bytes: int,
     max_pages: int,
     report: IngestReport,
 ) -> FileResult | _Update:
+    sid = target.sid
     try:
-        doc = load_path(path, sid, max_bytes=max_bytes, max_pages=max_pages)
+        doc = load_path(target.path, sid, max_bytes=max_bytes, max_pages=max_pages)
+        report.warnings.extend(f"{sid}: {w}" for w in doc.warnings)
+        info = known.get(sid)
+        if info is None and (old := legacy.claim(chunker.source_hash(doc), target.location)):
+            sid = target.sid = old
+            info = known[sid]
+        if info is not None and info.content_hash == chunker.source_hash(doc):
+            ids = ids_by_source.get(sid, set())
+            if info.path != target.location:
+                store.set_path(sorted(ids), target.location)  # an older store: record it
+            return FileResult(source_id=sid, status="unchanged", chunks=len(ids))
+        chunks = chunker.split(doc, store.embedder.name)
     except LoadError as exc:
         return FileResult(source_id=sid, status="failed", message=str(exc))
-    report.warnings.extend(f"{sid}: {w}" for w in doc.warnings)
-    info = known.get(sid)
-    if info is not None and info.content_hash == chunker.source_hash(doc):
-        return FileResult(source_id=sid, status="unchanged", chunks=len(ids_by_source.get(sid, ())))
-    chunks = chunker.split(doc, store.embedder.name)
+    except StoreError:
+        raise
+    except Exception as exc:
+        # Whatever one file does to a parser, the other files are still ingested.
+        detail = " ".join(str(exc).split())[:200]
+        message = f"{sid}: cannot ingest ({type(exc).__name__}: {detail})"
+        return FileResult(source_id=sid, status="failed", message=message)
     if not chunks:
         return FileResult(source_id=sid, status="failed", message=f"{sid}: no text to index")
+    for chunk in chunks:
+        chunk.path = target.location
     old_ids = ids_by_source.get(sid, set())
     result = FileResult(
         source_id=sid, status="updated" if info is not None else "added", chunks=len(chunks)

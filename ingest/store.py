@@ -34,6 +34,8 @@ class SourceInfo(BaseModel):
     content_hash: str
     chunks: int
     ingested_at: float
+    # Absolute location of the file; "" for chunks stored before locations were recorded.
+    path: str = ""
 
 
 class Hit(BaseModel):
@@ -82,6 +84,8 @@ def _metadata(chunk: Chunk, now: float) -> dict[str, str | int | float]:
         "tags": ",".join(chunk.tags),
         "ingested_at": now,
     }
+    if chunk.path:
+        meta["path"] = chunk.path
     for key, value in chunk.location.model_dump().items():
         if value is not None:
             meta[key] = int(value)
@@ -237,9 +241,11 @@ class KnowledgeStore:
                     content_hash=str(meta.get("source_hash", "")),
                     chunks=1,
                     ingested_at=at,
+                    path=str(meta.get("path", "")),
                 )
             else:
                 info.chunks += 1
+                info.path = info.path or str(meta.get("path", ""))
                 if at > info.ingested_at:
                     info.ingested_at = at
                     info.content_hash = str(meta.get("source_hash", ""))
@@ -278,6 +284,19 @@ class KnowledgeStore:
             self._collection.update(
                 ids=[c.id for c in batch], metadatas=[_metadata(c, now) for c in batch]
             )
+
+    def set_path(self, ids: Sequence[str], path: str) -> None:
+        """Record the file location on chunks stored without one (stores written before
+        locations were kept), leaving the rest of their metadata as it is."""
+        ids = list(ids)
+        for start in range(0, len(ids), _ADD_BATCH):
+            batch = ids[start : start + _ADD_BATCH]
+            got = self._collection.get(ids=batch, include=["metadatas"])
+            metas = [{**dict(m or {}), "path": path} for m in got["metadatas"] or []]
+            try:
+                self._collection.update(ids=got["ids"], metadatas=metas)
+            except Exception as exc:
+                raise StoreError(f"cannot write to collection {self.name}: {exc}") from exc
 
     def delete(self, ids: Sequence[str]) -> int:
         """Remove chunks by id. Returns the count."""

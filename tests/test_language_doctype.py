@@ -73,7 +73,11 @@ def test_design_docs_of_the_project_are_never_taken_for_something_else() -> None
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("changelog.md", "changelog"), ("script.md", "source code"), ("recipe.md", "topics")],
+    [
+        ("changelog.md", "changelog"),
+        ("script.md", "source code"),
+        ("recipe.md", "words an ML design doc"),
+    ],
 )
 def test_a_changelog_code_or_unrelated_text_is_named_for_what_it_is(name: str, reason: str) -> None:
     rubric = load_rubric(load_settings().template)

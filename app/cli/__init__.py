@@ -18,8 +18,6 @@ from app.cli.serve_cmd import serve_command
 from app.cli.settings_cmd import settings_command
 from app.cli.template_cmd import template
 from app.errors import MlsdError
-from app.rubric import RubricError
-from ingest.errors import IngestError
 
 cli.add_command(ingest_command)
 cli.add_command(review_command)
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_ERROR)
-    except (MlsdError, IngestError, RubricError) as exc:
+    except MlsdError as exc:
         click.echo(f"mlsd: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except ValidationError as exc:

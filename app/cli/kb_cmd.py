@@ -35,8 +35,10 @@ def ingest_command(
 
     Reads Markdown (with YAML front matter), text, PDF, HTML and DOCX. Incremental: unchanged
     files are skipped, edited files re-embed only changed passages, and files deleted from a
-    folder given lose their chunks (unless --no-prune). Exit 2 when any file failed; the
-    other files are still ingested and the store stays intact.
+    folder given lose their chunks (unless --no-prune); sources outside the folders given
+    are never removed, whatever the working directory. In folders, FIFOs, devices and
+    sockets are skipped with a warning and links to folders are not followed. Exit 2 when
+    any file failed; the other files are still ingested and the store stays intact.
     """
     settings = make_settings(data_dir, llm, llm_base_url)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -22,12 +25,112 @@ from app.reports import FILE_SUFFIX, FORMATS, render, render_sarif_many, review_
 from app.review import BatchItem, Review, discover, fails, review_many
 from app.review.edits import unified_diff
 from app.rubric.models import Severity
+from ingest.loaders import file_kind
 
 
 def _report_name(path: str) -> str:
-    """A file name for a document's report: 'docs/a/b.md' -> 'docs__a__b'."""
-    stem = re.sub(r"\.[A-Za-z0-9]+$", "", path.replace("\\", "/").lstrip("./"))
-    return re.sub(r"[^A-Za-z0-9._-]+", "__", stem).strip("_") or "draft"
+    """A file name for a document's report: 'docs/a/b.md' -> 'docs__a__b'. Names can
+    collide ('a/b.md' and 'a__b.md', 'x.md' and 'x.docx'); _report_names makes them unique."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    stem = "/".join("up" if p == ".." else p for p in parts)
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", stem)
+    return re.sub(r"[^\w.-]+", "__", stem).strip("_.") or "draft"
+
+
+def _report_names(paths: list[Path]) -> list[str]:
+    """A distinct report name per document, from its path relative to the working
+    directory (or as given when outside it). A clash gets the file's suffix, then a
+    number: two documents never write to the same report file."""
+    cwd = Path.cwd()
+    names: list[str] = []
+    used: set[str] = set()
+    for path in paths:
+        try:
+            shown = Path(os.path.normpath(cwd / path)).relative_to(cwd).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        name = _report_name(shown)
+        if name.casefold() in used and path.suffix:
+            name = f"{name}.{path.suffix.lstrip('.').lower()}"
+        unique, n = name, 2
+        while unique.casefold() in used:  # case-insensitive file systems clash too
+            unique, n = f"{name}-{n}", n + 1
+        used.add(unique.casefold())
+        names.append(unique)
+    return names
+
+
+def _expand_globs(targets: list[str]) -> tuple[list[str], list[str]]:
+    """Targets with glob patterns replaced by the files they match, and the patterns that
+    matched nothing. A file reached by two routes (a link to its folder) is listed once."""
+    out: list[str] = []
+    unmatched: list[str] = []
+    for target in targets:
+        if Path(target).exists() or not any(ch in target for ch in "*?["):
+            out.append(target)
+            continue
+        matches: list[str] = []
+        seen: set[str] = set()
+        for match in _glob(target):
+            real = os.path.realpath(match)
+            if match.is_file() and real not in seen:
+                seen.add(real)
+                matches.append(str(match))
+        out.extend(matches)
+        if not matches:
+            unmatched.append(target)
+    return out, unmatched
+
+
+def _glob(target: str) -> list[Path]:
+    """Paths matching a pattern, hidden ones left out as the shell does.
+
+    `glob.glob(..., recursive=True)` follows symbolic links to folders under `**`, so a
+    link loop makes it run forever; pathlib's `**` does not follow them. Patterns without
+    `**` do not recurse, so glob.glob is safe for them."""
+    anchor, pattern = _split_glob(target)
+    if "**" not in Path(pattern).parts:
+        return sorted(Path(p) for p in glob.glob(target))
+    skip = len(Path(anchor).parts)
+    try:
+        found = sorted(Path(anchor).glob(pattern))
+    except (OSError, ValueError):
+        return []
+    return [p for p in found if not any(part.startswith(".") for part in p.parts[skip:])]
+
+
+def _split_glob(target: str) -> tuple[str, str]:
+    """('docs', 'a/**/*.md') for 'docs/a/**/*.md': the folder before the first wildcard and
+    the pattern after it."""
+    parts = Path(target).parts
+    for index, part in enumerate(parts):
+        if any(ch in part for ch in "*?["):
+            anchor = str(Path(*parts[:index])) if index else "."
+            return anchor, str(Path(*parts[index:]))
+    return target, ""
+
+
+def _not_regular(paths: list[Path], targets: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """Paths that are regular files (or missing: reported as such by the review), and one
+    line per FIFO, device or socket. Those are never opened: a FIFO blocks forever and
+    /dev/zero never ends. Found in a folder they are skipped; named outright, they fail."""
+    named = {str(Path(t)) for t in targets}
+    keep: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            keep.append(path)  # missing, a broken link or a loop: the loader says which
+            continue
+        line = f"{path}: not a regular file ({file_kind(mode)})"
+        if stat.S_ISREG(mode):
+            keep.append(path)
+        elif str(path) in named:
+            problems.append(line)
+        else:
+            warn(f"mlsd: skipped {line}")
+    return keep, problems
 
 
 def _edits(review: Review) -> list:  # type: ignore[type-arg]
@@ -116,9 +219,13 @@ def review_command(
     above --fail-on or a score under --fail-under, 2 a document could not be reviewed.
     """
     settings = make_settings(data_dir, llm, llm_base_url)
-    paths, unmatched = discover(list(targets))
-    for pattern in unmatched:
+    expanded, unmatched = _expand_globs(list(targets))
+    paths, more_unmatched = discover(expanded) if expanded else ([], [])
+    paths, special = _not_regular(paths, targets)
+    for pattern in [*unmatched, *more_unmatched]:
         warn(f"mlsd: no files match '{pattern}'")
+    for line in special:
+        warn(f"mlsd: error: {line}")
     if not paths:
         warn("mlsd: nothing to review")
         return EXIT_ERROR
@@ -161,7 +268,7 @@ def review_command(
     for review in (r for _, r in reviews):
         for message in review.warnings:
             warn(f"mlsd: {review.document}: {message}")
-    if failed:
+    if failed or special:
         return EXIT_ERROR
     if any(fails(r, level, fail_under) for _, r in reviews):
         return EXIT_FINDINGS
@@ -170,20 +277,28 @@ def review_command(
 
 def _write_reports(out: Path, reviews: list[tuple[Path, Review]], formats: tuple[str, ...]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for path, review in reviews:
-        name = _report_name(str(path))
+    files: dict[Path, str] = {}
+    names = _report_names([path for path, _ in reviews])
+    for (path, review), name in zip(reviews, names, strict=True):
         for fmt in formats:
             target = out / f"{name}{FILE_SUFFIX[fmt]}"
             if fmt in ("text", "github"):
                 target = out / f"{name}.{fmt}.txt"
-            target.write_text(render(review, fmt), encoding="utf-8")
+            files[target] = render(review, fmt)
         if review.document_format in ("markdown", "text"):
             diff = unified_diff(
                 str(path), path.read_bytes().decode("utf-8", "replace"), _edits(review)
             )
             if diff:
-                (out / f"{name}.diff").write_text(diff, encoding="utf-8")
-    (out / "mlsd.sarif").write_text(render_sarif_many([r for _, r in reviews]), encoding="utf-8")
+                files[out / f"{name}.diff"] = diff
+    files[out / "mlsd.sarif"] = render_sarif_many([r for _, r in reviews])
+    replaced = [target.name for target in files if target.exists()]
+    for target, text in files.items():
+        target.write_text(text, encoding="utf-8")
+    if replaced:
+        more = f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""
+        shown = ", ".join(replaced[:3]) + more
+        warn(f"mlsd: replaced {len(replaced)} report file(s) of an earlier run in {out}: {shown}")
     warn(f"mlsd: wrote reports for {len(reviews)} document(s) to {out}")
 
 

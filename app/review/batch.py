@@ -14,7 +14,6 @@ from app.errors import MlsdError
 from app.review.models import Review
 from app.review.pipeline import Reviewer
 from app.rubric.models import Severity
-from ingest.errors import IngestError
 
 DRAFT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx")
 # Files in a docs folder that are not design docs.
@@ -87,7 +86,7 @@ def review_many(
     def one(path: Path) -> BatchItem:
         try:
             item = BatchItem(path=str(path), review=reviewer.review_path(path, str(path)))
-        except (IngestError, MlsdError) as exc:
+        except MlsdError as exc:
             item = BatchItem(path=str(path), error=str(exc))
         if on_done:
             on_done(item)

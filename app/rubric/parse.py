@@ -22,9 +22,10 @@ from pydantic import ValidationError
 
 from app.rubric.models import Expects, Question, Rubric, RubricSection, Severity
 from app.sentences import sentences
-from ingest.errors import LoadError
+from ingest.errors import LoadError, MlsdError
 from ingest.loaders import load_bytes
 from ingest.models import Block, BlockKind
+from ingest.safe_yaml import UnsafeYamlError, load_yaml
 
 _QUESTIONS_LABEL = re.compile(
     r"^(guiding questions?|key questions|questions( to (ask|answer|consider))?|guide|checklist|"
@@ -59,7 +60,7 @@ _NUMERIC_CUES = re.compile(
 SHORT_ITEM_WORDS = 25
 
 
-class RubricError(ValueError):
+class RubricError(MlsdError, ValueError):
     """The template cannot be turned into a rubric; the message says why."""
 
 
@@ -333,7 +334,9 @@ def parse_rubric(data: bytes, name: str, *, max_bytes: int = 5_000_000) -> Rubri
     title = ""
     if suffix in (".yaml", ".yml"):
         try:
-            loaded = yaml.safe_load(data.decode("utf-8"))
+            loaded = load_yaml(data.decode("utf-8"), max_chars=max_bytes)
+        except UnsafeYamlError as exc:
+            raise RubricError(f"{name}: {exc}") from exc
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise RubricError(f"{name}: not valid YAML ({exc.__class__.__name__})") from exc
         rid, title, sections = _from_yaml(loaded, name)

@@ -1,7 +1,7 @@
 """What the app's buttons do, as plain functions over the Python API (no Gradio here).
 
 Each takes the server's context and the session's preferences and returns values the tabs
-display; user errors surface as MlsdError, IngestError or RubricError with a readable message.
+display; user errors surface as an MlsdError with a readable message.
 Nothing is kept between calls except in the objects returned, which the tabs keep per
 browser session (gr.State), so two users never see each other's results.
 """
@@ -28,17 +28,16 @@ from app.llm.check import LLMCheck, check_llm
 from app.llm.provider import describe_spec
 from app.review.batch import DRAFT_SUFFIXES, SKIP_NAMES, BatchItem
 from app.review.models import Review
-from app.rubric import RubricError
 from app.settings import Settings
 from app.ui.files import Workspace, write_batch_zip
 from app.ui.view import BATCH_HEADERS, batch_rows
 from app.ui.zipsafe import extract_zip
-from ingest.errors import IngestError, LoadError
+from ingest.errors import LoadError
 from ingest.loaders import SUFFIXES as GUIDE_SUFFIXES
 from ingest.pipeline import IngestReport
 from ingest.store import Hit, StoreStats
 
-USER_ERRORS = (MlsdError, IngestError, RubricError)
+USER_ERRORS = (MlsdError,)
 PASTED_NAME = "pasted-draft.md"
 BATCH_JOBS = 2
 
@@ -234,12 +233,22 @@ def collect_drafts(
     return docs, skipped
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): a
+# document named "=HYPERLINK(...).md" would put a live link or command in the summary.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading quote defuses a formula."""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
 def summary_csv(items: list[BatchItem]) -> str:
-    """The batch table as CSV."""
+    """The batch table as CSV, every cell safe to open in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(BATCH_HEADERS)
-    writer.writerows(batch_rows(items))
+    writer.writerows([csv_cell(cell) for cell in row] for row in batch_rows(items))
     return buffer.getvalue()
 
 

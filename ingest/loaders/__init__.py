@@ -6,7 +6,10 @@ one-line reason (empty, binary, corrupt, encrypted, too large, unsupported forma
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +19,19 @@ from ingest.loaders.html import parse_html
 from ingest.loaders.markdown import parse_markdown, split_front_matter
 from ingest.loaders.pdf import PdfProblem, parse_pdf
 from ingest.loaders.text import looks_like_markdown, parse_text
-from ingest.models import BlockKind, DocFormat, SourceDocument
+from ingest.models import Block, BlockKind, DocFormat, SourceDocument
 from ingest.textrepair import decode_bytes, normalize_bullets, repair_text
 
-__all__ = ["PARSER_VERSION", "SUFFIXES", "LoadError", "load_bytes", "load_path", "supported"]
+__all__ = [
+    "PARSER_VERSION",
+    "SUFFIXES",
+    "LoadError",
+    "file_kind",
+    "load_bytes",
+    "load_path",
+    "read_file",
+    "supported",
+]
 
 # Bump when parsing changes what a file yields, so unchanged files are ingested again.
 PARSER_VERSION = "1"
@@ -53,20 +65,70 @@ def load_path(
 ) -> SourceDocument:
     """Read and parse one file. Raises LoadError naming the file and the reason."""
     name = source_id or str(path)
-    if not path.exists():
-        raise LoadError(name, "no such file")
-    if path.is_dir():
-        raise LoadError(name, "is a folder, not a file")
+    data = read_file(path, name, max_bytes)
+    return load_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+
+
+def read_file(path: Path, name: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file, at most `max_bytes` of them. Raises LoadError.
+
+    A FIFO, device or socket is refused without reading from it (a FIFO would block
+    forever, /dev/zero never ends), and a file is never read past the limit, whatever size
+    it claims (a /proc file says 0 bytes).
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(
-                name, f"{size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB"
-            )
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError as exc:
+        dangling = os.path.islink(path)
+        raise LoadError(name, "broken symbolic link" if dangling else "no such file") from exc
+    except IsADirectoryError as exc:
+        raise LoadError(name, "is a folder, not a file") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadError(name, "symbolic link loop") from exc
+        raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise LoadError(name, "is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(name, f"not a regular file ({file_kind(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise LoadError(name, _too_large(info.st_size, max_bytes))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            block = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not block:
+                break
+            chunks.append(block)
+            size += len(block)
     except OSError as exc:
         raise LoadError(name, f"cannot read ({exc.strerror or exc})") from exc
-    return load_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        # The file grew, or its size was not known in advance (a /proc file, a pipe).
+        raise LoadError(name, f"larger than the limit of {max_bytes / 1e6:.0f} MB")
+    return b"".join(chunks)
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return f"{size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB"
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages: 'FIFO', 'device', 'socket'."""
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "special file"
 
 
 def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> SourceDocument:
@@ -79,11 +141,45 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Sou
     if not data.strip():
         raise LoadError(name, "empty file")
     if len(data) > max_bytes:
-        raise LoadError(
-            name, f"{len(data) / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB"
-        )
-    meta: dict[str, Any] = {}
+        raise LoadError(name, _too_large(len(data), max_bytes))
     warnings: list[str] = []
+    try:
+        text, blocks, title, meta = _parse(data, name, fmt, max_pages, warnings)
+        metadata = _flat_metadata(meta)
+    except LoadError:
+        raise
+    except Exception as exc:
+        # A parser library can fail in ways it does not document (lxml, zlib, recursion in
+        # a pathological nest): one bad file is a one-line error, never a crash.
+        raise LoadError(name, f"cannot parse this file ({_one_line(exc)})") from exc
+    if not blocks:
+        raise LoadError(name, "no text found")
+    title = str(meta.get("title") or title or "").strip()
+    if not title:
+        first = next((b for b in blocks if b.kind is BlockKind.HEADING), None)
+        title = first.text if first else Path(name).stem.replace("-", " ").replace("_", " ")
+    return SourceDocument(
+        source_id=name,
+        title=repair_text(title),
+        format=fmt,
+        text=text,
+        blocks=blocks,
+        content_hash=content_hash(data),
+        metadata=metadata,
+        warnings=warnings,
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    detail = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _parse(
+    data: bytes, name: str, fmt: DocFormat, max_pages: int, warnings: list[str]
+) -> tuple[str, list[Block], str, dict[str, Any]]:
+    """(text, blocks, title, front matter) of a file's bytes. Raises LoadError."""
+    meta: dict[str, Any] = {}
     title = ""
     if fmt is DocFormat.PDF:
         if not data.startswith(b"%PDF"):
@@ -105,28 +201,13 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Sou
         warnings.extend(decoded.warnings)
         text = normalize_bullets(repair_text(decoded.text))
         if fmt is DocFormat.MARKDOWN or (fmt is DocFormat.TEXT and looks_like_markdown(text)):
-            meta, body, offset = split_front_matter(text)
+            meta, body, offset = split_front_matter(text, warnings)
             blocks = parse_markdown(body, offset)
         elif fmt is DocFormat.HTML:
             text, blocks, title = parse_html(text)
         else:
             blocks = parse_text(text)
-    if not blocks:
-        raise LoadError(name, "no text found")
-    title = str(meta.get("title") or title or "").strip()
-    if not title:
-        first = next((b for b in blocks if b.kind is BlockKind.HEADING), None)
-        title = first.text if first else Path(name).stem.replace("-", " ").replace("_", " ")
-    return SourceDocument(
-        source_id=name,
-        title=repair_text(title),
-        format=fmt,
-        text=text,
-        blocks=blocks,
-        content_hash=content_hash(data),
-        metadata=_flat_metadata(meta),
-        warnings=warnings,
-    )
+    return text, blocks, title, meta
 
 
 def _flat_metadata(meta: dict[str, Any]) -> dict[str, str]:

@@ -29,10 +29,11 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml.etree import LxmlError
 
     try:
         document = Document(BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
         raise DocxProblem(f"corrupt or not a DOCX file ({type(exc).__name__})") from exc
 
     builder = BlockBuilder()

@@ -12,6 +12,7 @@ from markdown_it.token import Token
 
 from ingest.loaders.structure import BlockBuilder, strip_inline_markup
 from ingest.models import Block, BlockKind, Location
+from ingest.safe_yaml import UnsafeYamlError, load_yaml
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -21,13 +22,23 @@ _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n]{2,100}?)\1\s*$")
 _parser = MarkdownIt("commonmark").enable("table")
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
-    """Return (metadata, body, number of lines the front matter took)."""
+def split_front_matter(
+    text: str, warnings: list[str] | None = None
+) -> tuple[dict[str, Any], str, int]:
+    """Return (metadata, body, number of lines the front matter took).
+
+    Front matter with YAML aliases, anchors or tags, or over the size limit, is dropped (with
+    a line in `warnings`): expanding it could take unbounded memory (a "billion laughs").
+    """
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text, 0
     try:
-        data = yaml.safe_load(match.group(1))
+        data = load_yaml(match.group(1))
+    except UnsafeYamlError as exc:
+        if warnings is not None:
+            warnings.append(f"front matter ignored: {exc}")
+        return {}, text[match.end() :], match.group(0).count("\n")
     except yaml.YAMLError:
         return {}, text, 0
     if not isinstance(data, dict):

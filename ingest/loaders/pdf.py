@@ -14,7 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
 from ingest.loaders.structure import BlockBuilder, looks_like_title_line, numbered_heading_level
 from ingest.models import Block, BlockKind, Location
@@ -92,7 +92,9 @@ def read_pdf(data: bytes, max_pages: int) -> list[tuple[int, list[str], dict[str
             pages.append((number, lines, sizes))
     except PdfProblem:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError) as exc:
+    except LimitReachedError as exc:
+        raise PdfProblem(f"PDF over pypdf's safety limits ({exc})") from exc
+    except (PyPdfError, PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError) as exc:
         raise PdfProblem(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(line.strip() for _, lines, _ in pages for line in lines):
         raise PdfProblem("no text layer (a scanned PDF?); run OCR first or export text")
