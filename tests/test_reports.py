@@ -24,7 +24,7 @@ from app.reports import (
     render_sarif_many,
     review_json_schema,
 )
-from app.reports.github import escape_data, escape_property
+from app.reports.github import annotated, escape_data, escape_property
 from app.reports.schema import SCHEMA_PATH, main
 from app.review.models import (
     AlignedSection,
@@ -309,7 +309,7 @@ def test_an_unknown_format_is_refused_with_the_choices(review: Review) -> None:
 
 
 def test_text_header_names_document_template_mode_score_and_counts(review: Review) -> None:
-    out = render(review, "text")
+    out = render(review, "text", full=True)
     head = out.split("\n\n")[0]
     assert "docs/fraud-detection.md" in head
     assert "Fraud detection for card payments (markdown)" in head
@@ -320,12 +320,12 @@ def test_text_header_names_document_template_mode_score_and_counts(review: Revie
 
 
 def test_text_offline_mode_is_called_offline(review: Review) -> None:
-    out = render(review.model_copy(update={"mode": "offline"}), "text")
+    out = render(review.model_copy(update={"mode": "offline"}), "text", full=True)
     assert "Mode:     offline\n" in out
 
 
 def test_text_sections_show_coverage_bar_headings_and_verdicts(review: Review) -> None:
-    out = render(review, "text")
+    out = render(review, "text", full=True)
     assert re.search(r"^2\.4 Business metrics  62%  \[######----\]$", out, re.M)
     assert re.search(r"^5\.1 Monitoring  0%  \[----------\]$", out, re.M)
     assert re.search(r"^    Goals and metrics  lines 38-60\s+confidence 0\.91$", out, re.M)
@@ -338,14 +338,14 @@ def test_text_sections_show_coverage_bar_headings_and_verdicts(review: Review) -
 
 
 def test_text_summary_aligns_section_labels(review: Review) -> None:
-    out = render(review, "text")
+    out = render(review, "text", full=True)
     summary = out.split("Coverage\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert len(summary) == 3
     assert len({line.index("%") for line in summary}) == 1
 
 
 def test_text_findings_show_severity_message_and_first_citation(review: Review) -> None:
-    out = render(review, "text")
+    out = render(review, "text", full=True)
     assert "ERROR     No baseline to beat [business-metrics.q2]" in out
     assert "The draft names no baseline the model must beat." in out
     assert "See: guides/metrics.md — Business metrics > Baselines, lines 12-20" in out
@@ -355,13 +355,13 @@ def test_text_findings_show_severity_message_and_first_citation(review: Review) 
 
 
 def test_text_ends_with_warnings(review: Review) -> None:
-    out = render(review, "text")
+    out = render(review, "text", full=True)
     assert out.rstrip().endswith("- LLM failed for section monitoring; judged offline")
 
 
 def test_text_drops_terminal_control_codes_from_the_draft(review: Review) -> None:
     section = review.sections[0].model_copy(update={"title": "Business \x1b[31mmetrics\r"})
-    out = render(review.model_copy(update={"sections": [section]}), "text")
+    out = render(review.model_copy(update={"sections": [section]}), "text", full=True)
     assert "\x1b" not in out and "\r" not in out
     assert "Business [31mmetrics" in out
 
@@ -370,7 +370,7 @@ def test_text_drops_terminal_control_codes_from_the_draft(review: Review) -> Non
 
 
 def test_markdown_has_a_summary_table_and_section_verdict_tables(review: Review) -> None:
-    out = render(review, "markdown")
+    out = render(review, "markdown", full=True)
     assert out.startswith("# mlsd review: Fraud detection for card payments\n")
     assert "| Score | **71/100** |" in out
     assert "| Findings | 1 error, 2 warnings, 2 notes |" in out
@@ -386,7 +386,7 @@ def test_markdown_has_a_summary_table_and_section_verdict_tables(review: Review)
 
 
 def test_markdown_findings_quote_citations_with_source_and_link(review: Review) -> None:
-    out = render(review, "markdown")
+    out = render(review, "markdown", full=True)
     assert "### Gaps" in out and "### Risks" in out and "### Consistency" in out
     assert "- **error** · **No baseline to beat** `business-metrics.q2`" in out
     assert (
@@ -399,7 +399,7 @@ def test_markdown_findings_quote_citations_with_source_and_link(review: Review) 
 
 
 def test_markdown_suggested_edit_is_a_fenced_block(review: Review) -> None:
-    out = render(review, "markdown")
+    out = render(review, "markdown", full=True)
     block = (
         "    ```markdown\n"
         "    Baseline: the current rule set catches 61% of fraud at 2% false positives.\n"
@@ -414,12 +414,12 @@ def test_markdown_fence_outgrows_backticks_in_the_edit(review: Review) -> None:
     section = review.sections[0].model_copy(
         update={"findings": [finding.model_copy(update={"suggested_edit": edit})]}
     )
-    out = render(review.model_copy(update={"sections": [section]}), "markdown")
+    out = render(review.model_copy(update={"sections": [section]}), "markdown", full=True)
     assert "    ````markdown\n    ```python\n    print(1)\n    ```\n    ````" in out
 
 
 def test_markdown_defuses_html_and_unsafe_links(review: Review) -> None:
-    out = render(review, "markdown")
+    out = render(review, "markdown", full=True)
     assert "<script" not in out
     assert "&lt;script>alert(1)&lt;/script>" in out
     assert "javascript:" not in out
@@ -699,16 +699,20 @@ def test_sarif_many_of_nothing_is_still_a_valid_log(sarif_validator: Draft4Valid
 # --- github ------------------------------------------------------------------------------
 
 
-def test_github_prints_one_annotation_per_finding(review: Review) -> None:
+def test_github_prints_one_annotation_per_section_and_risk(review: Review) -> None:
     lines = render(review, "github").splitlines()
-    assert len(lines) == len(review.all_findings())
+    chosen = annotated(review)
+    assert len(lines) == len(chosen) < len(review.all_findings())
+    assert not [f for f in chosen if f.kind is FindingKind.SUGGESTION]
+    gap_sections = [f.section_id for f in chosen if f.kind is FindingKind.GAP]
+    assert len(gap_sections) == len(set(gap_sections))
+    rules = [f.rule_id for f in chosen if f.kind is not FindingKind.GAP]
+    assert len(rules) == len(set(rules))
     assert lines[0] == (
         "::error file=docs/fraud-detection.md,line=40,title=No baseline to beat"
         "::The draft names no baseline the model must beat."
         " See: Choosing metrics — Business metrics > Baselines"
     )
-    assert lines[1].startswith("::warning file=docs/fraud-detection.md,line=44,")
-    assert lines[-1].startswith("::notice file=docs/fraud-detection.md,line=1,")
 
 
 def test_github_escapes_data_and_properties() -> None:

@@ -196,6 +196,13 @@ def _diff(review: Review, path: Path) -> str:
     help="Documents reviewed in parallel.",
 )
 @click.option("--no-cache", is_flag=True, help="Recompute even when a cached review exists.")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Text and Markdown reports list every verdict, finding and suggested edit, not only "
+    "what to fix first and the ranked findings (JSON, HTML and SARIF always hold everything).",
+)
 @settings_options
 def review_command(
     targets: tuple[str, ...],
@@ -207,6 +214,7 @@ def review_command(
     fail_under: float | None,
     jobs: int,
     no_cache: bool,
+    show_all: bool,
     data_dir: Path | None,
     llm: str | None,
     llm_base_url: str | None,
@@ -253,11 +261,11 @@ def review_command(
         for path, review in reviews:
             click.echo(_diff(review, path), nl=False)
     if out is not None:
-        _write_reports(out, reviews, formats or ("markdown", "json"))
+        _write_reports(out, reviews, formats or ("markdown", "json"), show_all)
     elif not show_diff:
         if single and reviews:
             fmt = formats[0] if formats else "text"
-            click.echo(render(reviews[0][1], fmt))
+            click.echo(render(reviews[0][1], fmt, full=show_all))
         elif formats and formats[0] == "sarif":
             click.echo(render_sarif_many([r for _, r in reviews]))
         elif formats and formats[0] == "github":
@@ -275,7 +283,9 @@ def review_command(
     return EXIT_OK
 
 
-def _write_reports(out: Path, reviews: list[tuple[Path, Review]], formats: tuple[str, ...]) -> None:
+def _write_reports(
+    out: Path, reviews: list[tuple[Path, Review]], formats: tuple[str, ...], full: bool = False
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     files: dict[Path, str] = {}
     names = _report_names([path for path, _ in reviews])
@@ -284,7 +294,7 @@ def _write_reports(out: Path, reviews: list[tuple[Path, Review]], formats: tuple
             target = out / f"{name}{FILE_SUFFIX[fmt]}"
             if fmt in ("text", "github"):
                 target = out / f"{name}.{fmt}.txt"
-            files[target] = render(review, fmt)
+            files[target] = render(review, fmt, full=full)
         if review.document_format in ("markdown", "text"):
             diff = unified_diff(
                 str(path), path.read_bytes().decode("utf-8", "replace"), _edits(review)

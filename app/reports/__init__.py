@@ -58,8 +58,14 @@ _RENDERERS: dict[str, Callable[[Review], str]] = {
 }
 
 
-def render(review: Review, fmt: str) -> str:
-    """The review as a report in format `fmt`, one of `FORMATS`."""
+def render(review: Review, fmt: str, full: bool = False) -> str:
+    """The review as a report in format `fmt`, one of `FORMATS`. Text and Markdown show what
+    to fix first and the ranked findings; `full` adds every verdict, finding and edit (JSON,
+    HTML and SARIF always hold everything)."""
+    if fmt == "text":
+        return render_text(review, full)
+    if fmt == "markdown":
+        return render_markdown(review, full)
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:

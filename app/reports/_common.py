@@ -212,3 +212,16 @@ def edit_label(edit: SuggestedEdit) -> str:
     if edit.new_section:
         where += " (new section)"
     return where
+
+
+def fix_first_line(review: Review, finding: Finding) -> str:
+    """One line for 'Fix these first': severity, what, where in the draft, and why."""
+    where = next((evidence_label(e) for e in finding.evidence if evidence_label(e)), "")
+    section = next(
+        (section_label(s) for s in review.sections if s.section_id == finding.section_id), ""
+    )
+    place = ", ".join(p for p in (section, where) if p) or "whole document"
+    why = finding.message.split(". ")[0].rstrip(".")
+    if len(why) > 160:
+        why = why[:157].rstrip() + "..."
+    return f"[{finding.severity.value}] {finding.title} ({place}): {why}."

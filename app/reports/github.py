@@ -1,4 +1,4 @@
-"""GitHub Actions annotations: one workflow command per finding, printed to a job's log.
+"""GitHub Actions annotations: one workflow command per problem, printed to a job's log.
 
 `::error file=docs/design.md,line=12,title=No baseline::The draft names no baseline.`
 """
@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from app.reports._common import document_path, finding_line, finding_message, strip_controls
-from app.review.models import Finding, Review
+from app.review.findings import rank
+from app.review.models import Finding, FindingKind, Review
 from app.rubric.models import Severity
 
 COMMANDS: dict[Severity, str] = {
@@ -40,6 +41,24 @@ def annotation(review: Review, finding: Finding) -> str:
     return f"::{COMMANDS[finding.severity]} {properties}::{message}"
 
 
+def annotated(review: Review) -> list[Finding]:
+    """The findings worth an annotation: at most one per section (its open questions or
+    placeholders, whichever matters more) and one per risk or inconsistency; suggested
+    edits are left to the report and `--diff`."""
+    chosen: list[Finding] = []
+    seen: set[str] = set()
+    for finding in rank(review.all_findings()):
+        if finding.kind is FindingKind.SUGGESTION:
+            continue
+        key = finding.section_id if finding.kind is FindingKind.GAP else finding.rule_id
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append(finding)
+    return chosen
+
+
 def render_github(review: Review) -> str:
-    """Every finding as a GitHub Actions annotation line ('' when there are none)."""
-    return "".join(annotation(review, f) + "\n" for f in review.all_findings())
+    """The findings as GitHub Actions annotation lines ('' when there are none), at most one
+    per section and risk."""
+    return "".join(annotation(review, f) + "\n" for f in annotated(review))

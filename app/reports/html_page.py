@@ -22,6 +22,7 @@ from app.reports._common import (
     document_label,
     edit_label,
     evidence_label,
+    fix_first_line,
     heading_path,
     mode_label,
     percent,
@@ -255,6 +256,20 @@ def _section(section: SectionReview) -> str:
     )
 
 
+def fix_first_html(review: Review, css_class: str = "fix-first") -> str:
+    """'Fix these first' as an ordered list; the report and the web app both show it."""
+    top = review.top()
+    if not top:
+        return ""
+    items = "".join(
+        f'<li><a href="#finding-{e(f.id)}">{e(fix_first_line(review, f))}</a></li>' for f in top
+    )
+    return (
+        f'<section class="{e(css_class)}" id="fix-first"><h2>Fix these first</h2>'
+        f"<ol>{items}</ol></section>\n"
+    )
+
+
 def _document_findings(review: Review) -> str:
     if not review.findings:
         return ""
@@ -288,6 +303,7 @@ def render_html(review: Review) -> str:
         _head(review)
         + "<body>\n"
         + _header(review)
+        + fix_first_html(review)
         + _heatmap(review)
         + '<main>\n<section class="sections" id="sections"><h2>Sections</h2>\n'
         + sections

@@ -14,6 +14,7 @@ from app.reports._common import (
     document_label,
     edit_label,
     evidence_label,
+    fix_first_line,
     mode_label,
     percent,
     rubric_label,
@@ -22,9 +23,11 @@ from app.reports._common import (
     section_label,
     strip_controls,
 )
+from app.review.findings import rank
 from app.review.models import (
     Citation,
     Finding,
+    FindingKind,
     QuestionVerdict,
     Review,
     SectionReview,
@@ -177,14 +180,56 @@ def _section(section: SectionReview) -> list[str]:
     return lines
 
 
-def render_markdown(review: Review) -> str:
-    """The whole review as GitHub-flavoured Markdown."""
-    lines = _summary(review)
-    for section in review.sections:
-        lines += _section(section)
-    if review.findings:
-        lines += ["", "## Whole document"]
-        lines += _findings(review.findings, "###")
+# Lines of the summary before its section table; findings the default report shows.
+SUMMARY_HEAD = 9
+SHOWN_FINDINGS = 20
+
+
+def _fix_first(review: Review) -> list[str]:
+    top = review.top()
+    if not top:
+        return []
+    lines = ["", "## Fix these first", ""]
+    lines += [f"{i}. {inline(fix_first_line(review, f))}" for i, f in enumerate(top, start=1)]
+    return lines
+
+
+def _compact(review: Review) -> list[str]:
+    ranked = rank([f for f in review.all_findings() if f.kind is not FindingKind.SUGGESTION])
+    shown = ranked[:SHOWN_FINDINGS]
+    lines = ["", f"## Findings ({len(ranked)}, most impact first)", ""]
+    for finding in shown:
+        lines.append(
+            f"- **{finding.severity.value}** · **{inline(finding.title)}**"
+            f" {code_span(finding.rule_id)}: {inline(finding.message)}"
+        )
+        if finding.citations:
+            lines.append(f"  - See: {inline(citation_label(finding.citations[0]))}")
+    hidden = len(ranked) - len(shown)
+    lines += [
+        "",
+        "_"
+        + (f"{hidden} more findings, " if hidden else "")
+        + "the question-by-question verdicts and the suggested edits are in the full report "
+        "(`--all`) and in the JSON report._",
+    ]
+    return lines
+
+
+def render_markdown(review: Review, full: bool = False) -> str:
+    """The review as GitHub-flavoured Markdown: what to fix first, the coverage and the
+    ranked findings; `full` adds every section's verdicts, findings, edits and citations."""
+    summary = _summary(review)
+    # What to fix first goes right under the document's details, above the section table.
+    lines = summary[:SUMMARY_HEAD] + _fix_first(review) + summary[SUMMARY_HEAD:]
+    if full:
+        for section in review.sections:
+            lines += _section(section)
+        if review.findings:
+            lines += ["", "## Whole document"]
+            lines += _findings(review.findings, "###")
+    else:
+        lines += _compact(review)
     if review.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- {inline(w)}" for w in review.warnings]

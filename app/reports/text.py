@@ -12,6 +12,7 @@ from app.reports._common import (
     counts_label,
     edit_label,
     evidence_label,
+    fix_first_line,
     mode_label,
     percent,
     rubric_label,
@@ -19,10 +20,13 @@ from app.reports._common import (
     section_label,
     strip_controls,
 )
-from app.review.models import Finding, QuestionVerdict, Review, SectionReview
+from app.review.findings import rank
+from app.review.models import Finding, FindingKind, QuestionVerdict, Review, SectionReview
 
 WIDTH = 100
 BAR_CELLS = 10
+# Findings the default report shows; --all shows every one.
+SHOWN_FINDINGS = 20
 
 
 def bar(coverage: float) -> str:
@@ -144,14 +148,56 @@ def _section(section: SectionReview) -> list[str]:
     return lines
 
 
-def render_text(review: Review) -> str:
-    """The whole review as a plain-text terminal report."""
-    lines = _header(review) + _summary(review)
-    for section in review.sections:
-        lines += _section(section)
-    if review.findings:
-        lines += ["", "Whole document"]
-        lines += _findings(review.findings)
+def _fix_first(review: Review) -> list[str]:
+    top = review.top()
+    if not top:
+        return []
+    lines = ["", "Fix these first"]
+    for number, finding in enumerate(top, start=1):
+        lines += _wrap(fix_first_line(review, finding), " " * 5, first=f"  {number}. ")
+    return lines
+
+
+def _compact(review: Review) -> list[str]:
+    """The ranked findings, a few lines each, up to SHOWN_FINDINGS."""
+    ranked = rank([f for f in review.all_findings() if f.kind is not FindingKind.SUGGESTION])
+    shown = ranked[:SHOWN_FINDINGS]
+    lines = ["", f"Findings ({len(ranked)}, most impact first)"]
+    for finding in shown:
+        tag = finding.severity.value.upper()
+        lines += _wrap(
+            f"{finding.title} [{finding.rule_id}]", " " * 14, first=f"  {tag.ljust(10)}  "
+        )
+        lines += _wrap(finding.message, " " * 14)
+        where = next((evidence_label(e) for e in finding.evidence if evidence_label(e)), "")
+        if where:
+            lines += _wrap(f"Draft: {where}", " " * 14)
+        if finding.citations:
+            lines += _wrap(f"See: {citation_label(finding.citations[0])}", " " * 14)
+    hidden = len(ranked) - len(shown)
+    edits = sum(1 for f in review.all_findings() if f.suggested_edit is not None)
+    lines.append("")
+    lines += _wrap(
+        (f"{hidden} more findings, " if hidden else "")
+        + f"the question-by-question verdicts and {edits} suggested edits: run with --all, "
+        "or --diff for the edits, or --format json.",
+        "  ",
+    )
+    return lines
+
+
+def render_text(review: Review, full: bool = False) -> str:
+    """The review as a plain-text terminal report: what to fix first, the coverage, and
+    the ranked findings; `full` adds every section's verdicts, findings and edits."""
+    lines = _header(review) + _fix_first(review) + _summary(review)
+    if full:
+        for section in review.sections:
+            lines += _section(section)
+        if review.findings:
+            lines += ["", "Whole document"]
+            lines += _findings(review.findings)
+    else:
+        lines += _compact(review)
     if review.warnings:
         lines += ["", "Warnings"]
         for warning in review.warnings:

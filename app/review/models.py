@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from app.rubric.models import Severity
 from ingest.models import Location
 
-REVIEW_FORMAT_VERSION = "1"
+REVIEW_FORMAT_VERSION = "2"
 
 
 class Verdict(StrEnum):
@@ -93,6 +93,14 @@ class Finding(BaseModel):
     suggested_edit: SuggestedEdit | None = None
     citations: list[Citation] = Field(default_factory=list)
     source: str = "offline"  # offline | the LLM's name
+    questions: list[str] = Field(
+        default_factory=list, description="For a gap: the ids of the questions it lists."
+    )
+    impact: float = Field(
+        0.0,
+        description="How much fixing this finding matters, 0-10: severity, the weight of the "
+        "section and its questions, and the confidence of the verdict. Findings are ranked by it.",
+    )
 
 
 class QuestionVerdict(BaseModel):
@@ -156,6 +164,10 @@ class Review(BaseModel):
     score: float
     sections: list[SectionReview]
     findings: list[Finding] = Field(default_factory=list)
+    fix_first: list[str] = Field(
+        default_factory=list,
+        description="Ids of the findings to fix first (at most five, highest impact first).",
+    )
     warnings: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     cached: bool = False
@@ -163,6 +175,11 @@ class Review(BaseModel):
     def all_findings(self) -> list[Finding]:
         """Section findings then document-level findings."""
         return [f for s in self.sections for f in s.findings] + self.findings
+
+    def top(self) -> list[Finding]:
+        """The findings to fix first, in order."""
+        by_id = {f.id: f for f in self.all_findings()}
+        return [by_id[i] for i in self.fix_first if i in by_id]
 
     def count(self, severity: Severity) -> int:
         """Number of findings with this severity."""

@@ -25,11 +25,13 @@ from app.review.edits import offline_edit
 from app.review.findings import (
     consistency_finding,
     edit_finding,
+    fix_first,
     gap_findings,
     no_section_finding,
     placeholder_findings,
     rank,
     risk_finding,
+    weigh,
 )
 from app.review.judge import judge_offline, score_matrix
 from app.review.judgement import Judgement
@@ -259,7 +261,7 @@ class Reviewer:
             pending = [p for p in draft.placeholders if p.section in aligned_idx]
             status, coverage = j.statuses[section.id]
             findings = (
-                gap_findings(section, section_verdicts, document)
+                gap_findings(section, section_verdicts, document, status)
                 + per_section[section.id]
                 + j.llm_findings.get(section.id, [])
                 + placeholder_findings(draft, section, pending, document)
@@ -270,6 +272,8 @@ class Reviewer:
             if edit is not None:
                 source = j.judged_by[section.id] if section.id in j.prose else "offline"
                 findings.append(edit_finding(section, edit, document, source))
+            for finding in findings:
+                finding.impact = weigh(finding, section, status)
             findings = rank(findings)
             limit = self.settings.max_findings_per_section
             note = ""
@@ -297,6 +301,8 @@ class Reviewer:
                 )
             )
 
+        for finding in loose:
+            finding.impact = weigh(finding, None, "partial")
         clock = time.perf_counter()
         step("citing", 0.8)
         self._attach_citations(reviews, loose, j.vectors)
@@ -339,6 +345,7 @@ class Reviewer:
             score=score,
             sections=reviews,
             findings=rank(loose),
+            fix_first=[f.id for f in fix_first([f for r in reviews for f in r.findings] + loose)],
             warnings=warnings,
             timings=timings,
         )
@@ -404,8 +411,8 @@ class Reviewer:
         for finding in [f for r in reviews for f in r.findings] + loose:
             if finding.kind is FindingKind.RISK and finding.rule_id in risks:
                 text = risks[finding.rule_id].query
-            elif finding.kind is FindingKind.GAP and finding.rule_id in question_texts:
-                text = question_texts[finding.rule_id]
+            elif finding.kind is FindingKind.GAP and finding.questions:
+                text = question_texts.get(finding.questions[0], finding.message)
             else:
                 section_title = (
                     self.rubric.section(finding.section_id).title if finding.section_id else ""

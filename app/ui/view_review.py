@@ -28,7 +28,7 @@ from app.reports._common import (
     safe_url,
     section_label,
 )
-from app.reports.html_page import coverage_color, score_band
+from app.reports.html_page import coverage_color, fix_first_html, score_band
 from app.review.models import (
     Citation,
     Evidence,
@@ -162,7 +162,8 @@ def finding_html(finding: Finding) -> str:
     """One gap, risk, consistency note or suggested edit, with its evidence and sources."""
     parts = [
         f'<article class="mlsd-finding mlsd-sev-{e(finding.severity.value)} '
-        f'mlsd-kind-{e(finding.kind.value)}" data-rule="{e(finding.rule_id)}">',
+        f'mlsd-kind-{e(finding.kind.value)}" id="finding-{e(finding.id)}" '
+        f'data-rule="{e(finding.rule_id)}">',
         f"<header>{_badge(finding.severity.value, finding.severity.value)} "
         f'<strong>{e(finding.title)}</strong> <code class="mlsd-rule">{e(finding.rule_id)}</code>'
         "</header>",
@@ -261,6 +262,7 @@ def review_html(review: Review) -> str:
         '<div class="mlsd-review">'
         + header_html(review)
         + warnings
+        + fix_first_html(review, "mlsd-fix-first")
         + heatmap_html(review)
         + '<section class="mlsd-sections"><h3>Sections</h3>'
         + "".join(section_html(s) for s in review.sections)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from app.draft import load_draft
 from app.errors import UnsupportedDocument
 from app.review.judgement import Judgement
-from app.review.models import Verdict
+from app.review.models import Finding, FindingKind, Verdict
 from app.review.pipeline import Reviewer
 from app.review.sections import STATUSES, decide_status
 from app.review.thresholds import Thresholds
@@ -70,6 +70,10 @@ class RealDocsReport(BaseModel):
     contradictions_before: int
     contradictions_after: int
     label_ceiling: StatusMetrics | None = None
+    fix_first_precision: float | None = None
+    fix_first_checked: int = 0
+    findings_per_doc: float = 0.0
+    shown_per_doc: float = 0.0
     worst: list[dict[str, str]] = Field(default_factory=list)
 
 
@@ -286,6 +290,58 @@ def label_ceiling(first: list[DocLabel], second_dir: Path = SECOND_DIR) -> Statu
     return tally(pairs) if pairs else None
 
 
+def true_problem(
+    finding: Finding, label: DocLabel, risk_sections: dict[str, list[str]]
+) -> bool | None:
+    """Whether a reader's labels back a finding: a gap where the reader found the section
+    partial or missing; a risk the reader raised, or one about a topic the reader found
+    missing. None for what labels cannot tell (inconsistencies)."""
+    statuses = label.statuses()
+    if finding.kind is FindingKind.CONSISTENCY:
+        return None
+    if finding.kind is FindingKind.GAP:
+        return statuses.get(finding.section_id, "covered") in GAP
+    rid = finding.rule_id.removeprefix("risk.")
+    if rid in {r.id for r in label.risks}:
+        return True
+    return any(statuses.get(s) == "missing" for s in risk_sections.get(rid, []))
+
+
+def fix_first_figures(
+    reviewer: Reviewer, folder: Path, items: list[Judged]
+) -> tuple[float | None, int, float, float]:
+    """(precision of the 'fix these first' findings against the labels, findings checked,
+    findings per doc, findings the default text report shows per doc)."""
+    from app.reports import render
+
+    risk_sections = {r.id: r.sections for r in reviewer.catalogue.risks}
+    good = checked = 0
+    totals: list[int] = []
+    shown: list[int] = []
+    for item in items:
+        if item.judgement is None:
+            continue
+        review = reviewer.review(item.judgement.draft)
+        totals.append(len(review.all_findings()))
+        text = render(review, "text")
+        shown.append(
+            text.count("\n  ERROR ") + text.count("\n  WARNING ") + text.count("\n  NOTE ")
+        )
+        for finding in review.top():
+            verdict = true_problem(finding, item.label, risk_sections)
+            if verdict is None:
+                continue
+            checked += 1
+            good += verdict
+    n = max(len(totals), 1)
+    return (
+        round(good / checked, 3) if checked else None,
+        checked,
+        round(sum(totals) / n, 1),
+        round(sum(shown) / n, 1),
+    )
+
+
 def evaluate_realdocs(
     reviewer: Reviewer, folder: Path, labels_dir: Path = LABELS_DIR, folds: int = FOLDS
 ) -> RealDocsReport:
@@ -309,6 +365,7 @@ def evaluate_realdocs(
         for rid in item.fired | labelled:
             risk.add(rid in item.fired, rid in labelled)
         after += contradictions(reviewer, item.judgement, about)
+    precision, checked, per_doc, shown = fix_first_figures(reviewer, folder, english)
     worst = []
     for item in english:
         got = predicted.get(item.label.id, {})
@@ -332,4 +389,8 @@ def evaluate_realdocs(
         contradictions_after=after,
         label_ceiling=label_ceiling(labels),
         worst=worst,
+        fix_first_precision=precision,
+        fix_first_checked=checked,
+        findings_per_doc=per_doc,
+        shown_per_doc=shown,
     )

@@ -40,6 +40,19 @@ def render_realdocs(report: RealDocsReport) -> str:
             f"{report.contradictions_before} / {report.contradictions_after}",
         ),
     ]
+    if report.fix_first_precision is not None:
+        rows.append(
+            (
+                "'fix these first' findings backed by the labels",
+                f"{report.fix_first_precision:.3f} ({report.fix_first_checked} findings)",
+            )
+        )
+    rows.append(
+        (
+            "findings per doc: all / in the default text report",
+            f"{report.findings_per_doc:.1f} / {report.shown_per_doc:.1f}",
+        )
+    )
     if report.label_ceiling is not None:
         rows += _status_rows("second reader vs first", report.label_ceiling)
     width = max(len(k) for k, _ in rows)
