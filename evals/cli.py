@@ -86,6 +86,12 @@ def _table(report: EvalReport) -> str:
     "`python -m evals.realdocs.fill DIR`), with the section model cross-validated by document.",
 )
 @click.option(
+    "--inject",
+    is_flag=True,
+    help="With --realdocs: run the flaw-injection suite on the Markdown and text docs there "
+    "(each flaw next to its clean control) instead of the status figures.",
+)
+@click.option(
     "--fit",
     is_flag=True,
     help="With --realdocs: print the section-status model fitted on every corpus doc "
@@ -99,6 +105,7 @@ def eval_command(
     as_json: bool,
     calibrate: bool,
     realdocs: Path | None,
+    inject: bool,
     fit: bool,
     data_dir: Path | None,
     llm: str | None,
@@ -109,11 +116,16 @@ def eval_command(
     Offline by default; with --llm SPEC the same harness judges with that model, so teams
     can compare models on the same cases.
     """
+    if realdocs is not None and not realdocs.is_dir():
+        warn(f"mlsd eval: {realdocs} is not a folder; fill it with python -m evals.realdocs.fill")
+        return EXIT_ERROR
     settings = make_settings(data_dir, llm, llm_base_url)
     reviewer = make_reviewer(
         settings, use_cache=False, on_build=lambda: warn("mlsd: building the knowledge base...")
     )
     if realdocs is not None:
+        if inject:
+            return _inject(reviewer, realdocs, out, as_json)
         return _realdocs(reviewer, realdocs, out, as_json, fit)
     if calibrate:
         from evals.calibrate import calibrate as run_calibration
@@ -149,9 +161,6 @@ def _realdocs(reviewer: Reviewer, folder: Path, out: Path | None, as_json: bool,
     from evals.realdocs.labels import load_labels
     from evals.realdocs.report import render_realdocs
 
-    if not folder.is_dir():
-        warn(f"mlsd eval: {folder} is not a folder; fill it with python -m evals.realdocs.fill")
-        return EXIT_ERROR
     if fit:
         labels = [d for d in load_labels() if d.english]
         rows, statuses = training_rows(judge_corpus(reviewer, folder, labels))
@@ -165,6 +174,17 @@ def _realdocs(reviewer: Reviewer, folder: Path, out: Path | None, as_json: bool,
         warn(f"mlsd eval: no corpus text in {folder}; fill it with python -m evals.realdocs.fill")
         return EXIT_ERROR
     click.echo(report.model_dump_json(indent=2) if as_json else render_realdocs(report))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def _inject(reviewer: Reviewer, folder: Path, out: Path | None, as_json: bool) -> int:
+    from evals.realdocs.inject import run_suite, table
+
+    report = run_suite(reviewer, folder)
+    click.echo(report.model_dump_json(indent=2) if as_json else table(report))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report.model_dump_json(indent=2), encoding="utf-8")

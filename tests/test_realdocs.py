@@ -128,3 +128,15 @@ def test_fill_refuses_a_folder_inside_the_repository(capsys: pytest.CaptureFixtu
     assert main([str(PROJECT / "evals" / "realdocs" / "texts")]) == 2
     assert "inside the repository" in capsys.readouterr().err
     assert not (PROJECT / "evals" / "realdocs" / "texts").exists()
+
+
+def test_eval_realdocs_on_a_folder_with_no_corpus_text_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main as cli
+
+    with pytest.raises(SystemExit) as info:
+        cli(["eval", "--realdocs", str(tmp_path / "absent")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "fill it with python -m evals.realdocs.fill" in err[0]
