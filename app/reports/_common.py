@@ -220,8 +220,11 @@ def fix_first_line(review: Review, finding: Finding) -> str:
     section = next(
         (section_label(s) for s in review.sections if s.section_id == finding.section_id), ""
     )
+    if section and finding.title.startswith(section):
+        section = ""  # a gap's title already names its section
     place = ", ".join(p for p in (section, where) if p) or "whole document"
     why = finding.message.split(". ")[0].rstrip(".")
     if len(why) > 160:
         why = why[:157].rstrip() + "..."
-    return f"[{finding.severity.value}] {finding.title} ({place}): {why}."
+    located = f" ({place})" if place != "whole document" or not finding.section_id else ""
+    return f"[{finding.severity.value}] {finding.title}{located}: {why}."
