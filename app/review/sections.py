@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -47,7 +48,12 @@ FEATURES = (
 def section_cues(section: RubricSection) -> list[re.Pattern[str]]:
     """Regexes of a section's topic cues; a template without cues falls back on the
     section's title and aliases."""
-    cues = section.cues or [section.title, *section.aliases]
+    return _compiled_cues(tuple(section.cues or [section.title, *section.aliases]))
+
+
+@lru_cache(maxsize=256)
+def _compiled_cues(cues: tuple[str, ...]) -> list[re.Pattern[str]]:
+    # Compiled once per template section, not once per review.
     return [cue_regex(c) for c in cues if c.strip()]
 
 

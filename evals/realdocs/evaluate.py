@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 
 from app.draft import load_draft
 from app.errors import UnsupportedDocument
+from app.review.judge import judge_offline
 from app.review.judgement import Judgement
-from app.review.models import Finding, FindingKind, Verdict
+from app.review.models import Finding, FindingKind, QuestionVerdict, Verdict
 from app.review.pipeline import Reviewer
 from app.review.sections import STATUSES, decide_status
 from app.review.thresholds import Thresholds
@@ -109,34 +110,22 @@ def judge_corpus(reviewer: Reviewer, folder: Path, labels: list[DocLabel]) -> li
             j = item.judgement
             about = about or reviewer.risk_questions(j.vectors)
             item.fired = {h.risk.id for h in j.risk_hits}
-            item.contradictions_before = _count_contradictions(reviewer, draft, j, about)
+            # The offline verdicts as they were before reconciling with the risks.
+            raw = judge_offline(j.draft, reviewer.rubric, j.scores, reviewer.thresholds)
+            item.contradictions_before = contradictions(raw, j, about)
         out.append(item)
     return out
 
 
-def _count_contradictions(
-    reviewer: Reviewer, draft: object, j: Judgement, about: dict[str, list[str]]
+def contradictions(
+    verdicts: dict[str, list[QuestionVerdict]], j: Judgement, about: dict[str, list[str]]
 ) -> int:
-    """Covered verdicts the offline judge gave before reconciling with the fired risks."""
-    from app.review.judge import judge_offline
-
-    raw = judge_offline(j.draft, reviewer.rubric, j.scores, reviewer.thresholds)
+    """Covered verdicts that a fired risk of the same judgement denies."""
     against = {q for h in j.risk_hits for q in about.get(h.risk.id, [])}
     return sum(
         1
-        for verdicts in raw.values()
-        for v in verdicts
-        if v.verdict is Verdict.COVERED and v.question_id in against
-    )
-
-
-def contradictions(reviewer: Reviewer, j: Judgement, about: dict[str, list[str]]) -> int:
-    """Covered verdicts in the final judgement that a fired risk of the same review denies."""
-    against = {q for h in j.risk_hits for q in about.get(h.risk.id, [])}
-    return sum(
-        1
-        for verdicts in j.verdicts.values()
-        for v in verdicts
+        for section_verdicts in verdicts.values()
+        for v in section_verdicts
         if v.verdict is Verdict.COVERED and v.question_id in against
     )
 
@@ -364,7 +353,7 @@ def evaluate_realdocs(
         labelled = {r.id for r in item.label.risks}
         for rid in item.fired | labelled:
             risk.add(rid in item.fired, rid in labelled)
-        after += contradictions(reviewer, item.judgement, about)
+        after += contradictions(item.judgement.verdicts, item.judgement, about)
     precision, checked, per_doc, shown = fix_first_figures(reviewer, folder, english)
     worst = []
     for item in english:
