@@ -1,38 +1,125 @@
 """All of mlsd's settings in one place, each with help text.
 
 Sources, strongest first: command-line flags (passed as overrides), environment variables
-(`MLSD_` prefix), `mlsd.toml` in the working directory (or the file `MLSD_CONFIG` names), and
-the defaults below.
+(`MLSD_` prefix), the configuration file, and the defaults below. The configuration file is
+the one `MLSD_CONFIG` names, else the first `mlsd.toml`, or `pyproject.toml` with a
+`[tool.mlsd]` table, found from the working directory upwards (stopping at the top of a git
+repository). Its `[rules]` table (`[tool.mlsd.rules]`) is the team's review policy.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from app.errors import ConfigError
+from app.rubric.models import Severity
+
+MAX_CONFIG_BYTES = 1_000_000
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
-def _config_file() -> Path:
-    return Path(os.environ.get("MLSD_CONFIG", "mlsd.toml"))
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool", {}).get("mlsd"), dict)
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The configuration file's tables. Raises ConfigError with a one-line reason."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"cannot read the configuration {path}: larger than 1 MB")
+        return tomllib.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"cannot read the configuration {path}: {reason}") from None
+
+
+def config_file(start: Path | None = None) -> Path | None:
+    """The configuration file in force: `MLSD_CONFIG`, else the nearest `mlsd.toml` or
+    `pyproject.toml` with `[tool.mlsd]` from `start` (the working directory) upwards, up to
+    the top of the git repository. None when there is none."""
+    if named := os.environ.get("MLSD_CONFIG"):
+        path = Path(named)
+        return path if path.is_file() else None
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / "mlsd.toml").is_file():
+            return candidate / "mlsd.toml"
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+class DocKind(BaseModel):
+    """A kind of design doc with its own policy, e.g. `[rules.kinds.batch-job]`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Glob patterns (relative to the configuration file's folder, `**` for any "
+        "depth) of the documents of this kind. A document can also declare its kind with "
+        "`<!-- mlsd-kind NAME -->`.",
+    )
+    not_applicable: list[str] = Field(
+        default_factory=list,
+        description="Template section ids that do not apply to this kind of doc: they are not "
+        "scored and their findings are suppressed.",
+    )
+    disable: list[str] = Field(
+        default_factory=list, description="Rules switched off for this kind of doc."
+    )
+
+
+class RulesConfig(BaseModel):
+    """The review policy a team owns: `[rules]` in mlsd.toml, `[tool.mlsd.rules]` in
+    pyproject.toml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    disable: list[str] = Field(
+        default_factory=list,
+        description="Rules switched off, by id or glob: 'risk.no-baseline', 'risk.*', "
+        "'*.edit'. Their findings are listed as suppressed, never counted.",
+    )
+    severity: dict[str, Severity] = Field(
+        default_factory=dict,
+        description="New severity (error, warning or note) per rule id or glob.",
+    )
+    kinds: dict[str, DocKind] = Field(
+        default_factory=dict, description="Kinds of doc, each with its own policy."
+    )
 
 
 class Settings(BaseSettings):
     """mlsd configuration. Every field is documented; `mlsd settings` prints them."""
 
     model_config = SettingsConfigDict(
-        env_prefix="MLSD_", extra="ignore", validate_default=True, frozen=True
+        env_prefix="MLSD_",
+        extra="ignore",
+        validate_default=True,
+        frozen=True,
     )
 
     data_dir: Path = Field(
@@ -113,6 +200,11 @@ class Settings(BaseSettings):
         description="'user:password' the web app asks for (prefer this variable to --auth, "
         "which other users can see in the process list); never logged.",
     )
+    rules: RulesConfig = Field(
+        default_factory=RulesConfig,
+        description="Review policy: disabled rules, severities and per-kind not-applicable "
+        "sections (the `[rules]` table of the configuration file).",
+    )
     max_question_chars: int = Field(
         2000,
         ge=50,
@@ -142,12 +234,14 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags, then environment, then mlsd.toml, then defaults."""
-        return (
-            init_settings,
-            env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
-        )
+        """Flags, then environment, then the configuration file, then defaults."""
+        path = config_file()
+        if path is None:
+            return (init_settings, env_settings)
+        data = read_config(path)
+        if path.name == "pyproject.toml":
+            data = data.get("tool", {}).get("mlsd", {})
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, data))
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,6 +18,7 @@ from app.cli.serve_cmd import serve_command
 from app.cli.settings_cmd import settings_command
 from app.cli.template_cmd import template
 from app.errors import MlsdError
+from app.settings import config_file
 
 cli.add_command(ingest_command)
 cli.add_command(review_command)
@@ -52,7 +53,10 @@ __all__ = ["cli", "main"]
 def _settings_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     field = ".".join(str(x) for x in first["loc"]) or "settings"
-    return f"invalid setting {field} (MLSD_{field.upper()}): {first['msg']}"
+    where = f"MLSD_{str(first['loc'][0]).upper()}" if first["loc"] else "MLSD_*"
+    if (path := config_file()) is not None:
+        where += f" or {path}"
+    return f"invalid setting {field} ({where}): {first['msg']}"
 
 
 def main(argv: list[str] | None = None) -> None:

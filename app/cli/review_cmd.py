@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from app.api import make_reviewer
+from app.changes import changed_since as changed_since_ref
 from app.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -22,7 +23,17 @@ from app.cli.common import (
     warn,
 )
 from app.reports import FILE_SUFFIX, FORMATS, render, render_sarif_many, review_json_schema
+from app.reports.summary import render_summary
 from app.review import BatchItem, Review, discover, fails, review_many
+from app.review.baseline import (
+    Baseline,
+    apply_baseline,
+    document_key,
+    load_baseline,
+    stale_entries,
+    updated,
+    write_baseline,
+)
 from app.review.edits import unified_diff
 from app.rubric.models import Severity
 from ingest.loaders import file_kind
@@ -197,6 +208,35 @@ def _diff(review: Review, path: Path) -> str:
 )
 @click.option("--no-cache", is_flag=True, help="Recompute even when a cached review exists.")
 @click.option(
+    "--changed-since",
+    metavar="REF",
+    default=None,
+    help="Review only the documents among TARGETS changed since this git ref (from its merge "
+    "base with HEAD, uncommitted and untracked files included). None changed: exit 0.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Findings this baseline file holds are shown as suppressed and never fail the run: "
+    "only new findings count.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Record the findings of this run in a baseline file (entries of documents not "
+    "reviewed this run are kept) and exit 0 unless a document failed.",
+)
+@click.option(
+    "--skip-unsupported",
+    is_flag=True,
+    help="Skip documents that are not ML design docs or not in English, with a note, "
+    "instead of failing (for hooks that get every changed Markdown file).",
+)
+@click.option(
     "--all",
     "show_all",
     is_flag=True,
@@ -214,6 +254,10 @@ def review_command(
     fail_under: float | None,
     jobs: int,
     no_cache: bool,
+    changed_since: str | None,
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
+    skip_unsupported: bool,
     show_all: bool,
     data_dir: Path | None,
     llm: str | None,
@@ -223,10 +267,13 @@ def review_command(
 
     TARGETS are files, folders (searched recursively; README, CHANGELOG and LICENSE files
     are skipped) or quoted glob patterns such as 'docs/**/*.md'. One document prints a
-    readable review; several print a summary table. Exit status: 0 clean, 1 a finding at or
-    above --fail-on or a score under --fail-under, 2 a document could not be reviewed.
+    readable review; several print a summary table. Findings silenced by the configuration
+    ([rules] in mlsd.toml), by <!-- mlsd-disable RULE --> comments or by --baseline are listed
+    as suppressed and never counted. Exit status: 0 clean, 1 a finding at or above --fail-on
+    or a score under --fail-under, 2 a document could not be reviewed.
     """
     settings = make_settings(data_dir, llm, llm_base_url)
+    baseline = load_baseline(baseline_file) if baseline_file is not None else None
     expanded, unmatched = _expand_globs(list(targets))
     paths, more_unmatched = discover(expanded) if expanded else ([], [])
     paths, special = _not_regular(paths, targets)
@@ -234,6 +281,15 @@ def review_command(
         warn(f"mlsd: no files match '{pattern}'")
     for line in special:
         warn(f"mlsd: error: {line}")
+    if changed_since is not None and paths:
+        # git runs where the documents are, which need not be the working directory.
+        changed = changed_since_ref(changed_since, paths[0].resolve().parent)
+        paths = [p for p in paths if p.resolve() in changed]
+        if not paths and not special:
+            warn(f"mlsd: no design docs among the targets changed since {changed_since}")
+            if out is not None:
+                _write_summary(out, [], [], [])
+            return EXIT_OK
     if not paths:
         warn("mlsd: nothing to review")
         return EXIT_ERROR
@@ -252,16 +308,24 @@ def review_command(
 
     items = review_many(reviewer, paths, jobs=jobs, on_done=progress)
     level = None if fail_on == "none" else Severity(fail_on)
-    failed = [i for i in items if i.review is None]
+    skipped = [i for i in items if i.unsupported and skip_unsupported]
+    failed = [i for i in items if i.review is None and i not in skipped]
+    for item in skipped:
+        warn(f"mlsd: skipped {item.error}")
     for item in failed:
         warn(f"mlsd: error: {item.error}")
     reviews = [(Path(i.path), i.review) for i in items if i.review is not None]
+    if baseline is not None and baseline_file is not None:
+        reviews = _against_baseline(reviews, baseline, baseline_file)
+    if write_baseline_file is not None:
+        _write_baseline(write_baseline_file, reviews)
 
     if show_diff:
         for path, review in reviews:
             click.echo(_diff(review, path), nl=False)
     if out is not None:
         _write_reports(out, reviews, formats or ("markdown", "json"), show_all)
+        _write_summary(out, reviews, failed, skipped)
     elif not show_diff:
         if single and reviews:
             fmt = formats[0] if formats else "text"
@@ -278,6 +342,8 @@ def review_command(
             warn(f"mlsd: {review.document}: {message}")
     if failed or special:
         return EXIT_ERROR
+    if write_baseline_file is not None:
+        return EXIT_OK
     if any(fails(r, level, fail_under) for _, r in reviews):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -310,6 +376,52 @@ def _write_reports(
         shown = ", ".join(replaced[:3]) + more
         warn(f"mlsd: replaced {len(replaced)} report file(s) of an earlier run in {out}: {shown}")
     warn(f"mlsd: wrote reports for {len(reviews)} document(s) to {out}")
+
+
+def _against_baseline(
+    reviews: list[tuple[Path, Review]], baseline: Baseline, baseline_file: Path
+) -> list[tuple[Path, Review]]:
+    """The reviews with the findings the baseline holds suppressed, and one line saying
+    how many were known, how many are new and how many entries are fixed now."""
+    root = baseline_file.parent
+    out = [(p, apply_baseline(r, document_key(p, root), baseline)) for p, r in reviews]
+    known = sum(1 for _, r in out for s in r.suppressed if s.by == "baseline")
+    new = sum(len(r.all_findings()) for _, r in out)
+    fixed = stale_entries(baseline, [(document_key(p, root), r) for p, r in out])
+    line = f"mlsd: baseline {baseline_file}: {known} known finding(s) suppressed, {new} new"
+    if fixed:
+        line += f"; {fixed} baseline entries fixed since (--write-baseline drops them)"
+    warn(line)
+    return out
+
+
+def _write_baseline(path: Path, reviews: list[tuple[Path, Review]]) -> None:
+    previous = load_baseline(path) if path.exists() else None
+    root = path.parent
+    keyed = [(document_key(p, root), r) for p, r in reviews]
+    baseline = updated(previous, keyed)
+    write_baseline(path, baseline)
+    count = sum(len(r.all_findings()) for _, r in reviews)
+    warn(
+        f"mlsd: wrote {path}: {count} finding(s) of {len(reviews)} document(s) accepted "
+        f"({len(baseline.entries)} entries in all)"
+    )
+
+
+def _write_summary(
+    out: Path,
+    reviews: list[tuple[Path, Review]],
+    failed: list[BatchItem],
+    skipped: list[BatchItem],
+) -> None:
+    """summary.md in the report folder: the run on one page (the Action's job summary)."""
+    out.mkdir(parents=True, exist_ok=True)
+    text = render_summary(
+        [(str(p), r) for p, r in reviews],
+        [(i.path, i.error) for i in failed],
+        [(i.path, i.error) for i in skipped],
+    )
+    (out / "summary.md").write_text(text, encoding="utf-8")
 
 
 def _summary(reviews: list[tuple[Path, Review]], failed: list[BatchItem]) -> None:

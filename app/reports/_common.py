@@ -227,4 +227,31 @@ def fix_first_line(review: Review, finding: Finding) -> str:
     if len(why) > 160:
         why = why[:157].rstrip() + "..."
     located = f" ({place})" if place != "whole document" or not finding.section_id else ""
-    return f"[{finding.severity.value}] {finding.title}{located}: {why}."
+    end = "" if why.endswith(("...", "?", "!")) else "."
+    return f"[{finding.severity.value}] {finding.title}{located}: {why}{end}"
+
+
+def suppression_lines(review: Review, shown_rules: int = 4) -> list[str]:
+    """One line per reason findings were silenced: the comment's line and reason, the kind
+    of doc, the configuration or the baseline, with the rules it silenced."""
+    groups: dict[tuple[str, str, int | None], list[str]] = {}
+    for item in review.suppressed:
+        groups.setdefault((item.by, item.reason, item.line), []).append(item.finding.rule_id)
+    lines = []
+    for (by, reason, line), rules in groups.items():
+        if by == "inline":
+            who = f"line {line}" if line else "a comment in the draft"
+        elif by.startswith("kind:"):
+            who = f"kind of doc '{by.removeprefix('kind:')}'"
+        elif by == "baseline":
+            who = "the baseline"
+        else:
+            who = "the configuration"
+        listed = ", ".join(rules[:shown_rules])
+        if len(rules) > shown_rules:
+            listed += f" and {len(rules) - shown_rules} more"
+        text = f"{who}: {plural(len(rules), 'finding')} ({listed})"
+        if reason:
+            text += f", because: {reason}"
+        lines.append(strip_controls(text))
+    return lines

@@ -30,6 +30,7 @@ from app.reports._common import (
     rubric_label,
     safe_url,
     section_label,
+    suppression_lines,
 )
 from app.reports.html_style import CSS
 from app.review.models import (
@@ -286,6 +287,16 @@ def _warnings(review: Review) -> str:
     return f'<section class="warnings" id="warnings"><h2>Warnings</h2><ul>{items}</ul></section>\n'
 
 
+def _suppressed(review: Review) -> str:
+    if not review.suppressed:
+        return ""
+    items = "".join(f"<li>{e(line)}</li>" for line in suppression_lines(review))
+    return (
+        '<section class="suppressed" id="suppressed">'
+        f"<h2>Suppressed ({len(review.suppressed)}, not counted)</h2><ul>{items}</ul></section>\n"
+    )
+
+
 def _footer(review: Review) -> str:
     t = review.timings
     return (
@@ -309,6 +320,7 @@ def render_html(review: Review) -> str:
         + sections
         + "</section>\n"
         + _document_findings(review)
+        + _suppressed(review)
         + _warnings(review)
         + "</main>\n"
         + _footer(review)

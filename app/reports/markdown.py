@@ -22,6 +22,7 @@ from app.reports._common import (
     score_label,
     section_label,
     strip_controls,
+    suppression_lines,
 )
 from app.review.findings import rank
 from app.review.models import (
@@ -230,6 +231,9 @@ def render_markdown(review: Review, full: bool = False) -> str:
             lines += _findings(review.findings, "###")
     else:
         lines += _compact(review)
+    if review.suppressed:
+        lines += ["", f"## Suppressed ({len(review.suppressed)}, not counted)", ""]
+        lines += [f"- {inline(line)}" for line in suppression_lines(review)]
     if review.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- {inline(w)}" for w in review.warnings]

@@ -19,7 +19,7 @@ from app.reports._common import (
     safe_url,
     strip_controls,
 )
-from app.review.models import Finding, Review
+from app.review.models import Finding, Review, Suppression
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -119,6 +119,18 @@ def _result(review: Review, finding: Finding, rule_index: int) -> JSON:
     }
 
 
+def _suppression(item: Suppression) -> JSON:
+    """SARIF's record of a silenced result: in the source for a comment in the draft,
+    external for the configuration, a kind of doc or the baseline."""
+    reason = item.reason or {"baseline": "accepted in the baseline"}.get(item.by, item.by)
+    where = f" (line {item.line})" if item.line else ""
+    return {
+        "kind": "inSource" if item.by == "inline" else "external",
+        "status": "accepted",
+        "justification": strip_controls(reason + where),
+    }
+
+
 def _run_properties(reviews: list[Review]) -> JSON:
     properties: JSON = {
         "reviews": [
@@ -145,13 +157,17 @@ def sarif_log(reviews: list[Review]) -> JSON:
     index: dict[str, int] = {}
     results: list[JSON] = []
     for review in reviews:
-        for finding in review.all_findings():
+        silenced = [(s.finding, s) for s in review.suppressed]
+        for finding, suppression in [*((f, None) for f in review.all_findings()), *silenced]:
             if finding.rule_id in index:
                 _merge_rule(rules[index[finding.rule_id]], finding)
             else:
                 index[finding.rule_id] = len(rules)
                 rules.append(_rule(finding))
-            results.append(_result(review, finding, index[finding.rule_id]))
+            result = _result(review, finding, index[finding.rule_id])
+            if suppression is not None:
+                result["suppressions"] = [_suppression(suppression)]
+            results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,

@@ -19,6 +19,7 @@ from app.reports._common import (
     score_label,
     section_label,
     strip_controls,
+    suppression_lines,
 )
 from app.review.findings import rank
 from app.review.models import Finding, FindingKind, QuestionVerdict, Review, SectionReview
@@ -198,6 +199,10 @@ def render_text(review: Review, full: bool = False) -> str:
             lines += _findings(review.findings)
     else:
         lines += _compact(review)
+    if review.suppressed:
+        lines += ["", f"Suppressed ({len(review.suppressed)}, not counted)"]
+        for line in suppression_lines(review):
+            lines += _wrap(line, "    ", first="  - ")
     if review.warnings:
         lines += ["", "Warnings"]
         for warning in review.warnings:

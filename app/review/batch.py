@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from app.errors import MlsdError
+from app.errors import MlsdError, UnsupportedDocument
 from app.review.models import Review
 from app.review.pipeline import Reviewer
 from app.rubric.models import Severity
@@ -35,6 +35,7 @@ class BatchItem(BaseModel):
     path: str
     review: Review | None = None
     error: str = ""
+    unsupported: bool = False  # not a design doc, or not in English: declined, not broken
 
 
 def discover(targets: list[str]) -> tuple[list[Path], list[str]]:
@@ -86,6 +87,8 @@ def review_many(
     def one(path: Path) -> BatchItem:
         try:
             item = BatchItem(path=str(path), review=reviewer.review_path(path, str(path)))
+        except UnsupportedDocument as exc:
+            item = BatchItem(path=str(path), error=str(exc), unsupported=True)
         except MlsdError as exc:
             item = BatchItem(path=str(path), error=str(exc))
         if on_done:

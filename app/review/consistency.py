@@ -18,6 +18,12 @@ from app.review.align import Alignment
 from app.review.models import Evidence
 
 # Two targets for the same percentile this far apart cannot both hold.
+
+LATENCY_TARGETS = "consistency.latency-targets"
+METRIC_LOSS = "consistency.metric-loss"
+GOALS_UNMEASURED = "consistency.goals-unmeasured"
+CONSISTENCY_RULES = (LATENCY_TARGETS, METRIC_LOSS, GOALS_UNMEASURED)
+
 LATENCY_RATIO = 1.5
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?"
@@ -329,7 +335,7 @@ def _latency_conflicts(draft: Draft, home: str) -> list[Inconsistency]:
             label += f" of the {scope}"
         out.append(
             Inconsistency(
-                rule_id="consistency.latency-targets",
+                rule_id=LATENCY_TARGETS,
                 section_id=home,
                 title="Latency targets disagree",
                 message=(
@@ -415,7 +421,7 @@ def _metric_loss_conflict(draft: Draft, alignment: Alignment, home: str) -> list
     wanted = "/".join(sorted(metric_families))
     return [
         Inconsistency(
-            rule_id="consistency.metric-loss",
+            rule_id=METRIC_LOSS,
             section_id=home,
             title="Training loss and evaluation metric disagree",
             message=(
@@ -462,7 +468,7 @@ def _unmeasured_goals(draft: Draft, alignment: Alignment, home: str) -> list[Inc
     listed = ", ".join(missing)
     return [
         Inconsistency(
-            rule_id="consistency.goals-unmeasured",
+            rule_id=GOALS_UNMEASURED,
             section_id=home,
             title="Business goals are not measured",
             message=(

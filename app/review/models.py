@@ -103,6 +103,16 @@ class Finding(BaseModel):
     )
 
 
+class Suppression(BaseModel):
+    """A finding the team's policy silenced, and by what: the configuration file, a comment
+    in the draft, a kind of doc, or the baseline of accepted findings."""
+
+    finding: Finding
+    by: str = Field(description="config | inline | kind:NAME | baseline")
+    reason: str = ""
+    line: int | None = Field(None, description="The draft line of the comment that silenced it.")
+
+
 class QuestionVerdict(BaseModel):
     """The judgement of one guiding question, with the draft's evidence."""
 
@@ -167,6 +177,11 @@ class Review(BaseModel):
     fix_first: list[str] = Field(
         default_factory=list,
         description="Ids of the findings to fix first (at most five, highest impact first).",
+    )
+    suppressed: list[Suppression] = Field(
+        default_factory=list,
+        description="Findings silenced by the policy (configuration, comments in the draft, "
+        "kinds of doc) or by a baseline; they never count towards the exit status.",
     )
     warnings: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)

@@ -19,7 +19,7 @@ from app.llm.judge import LLMJudge
 from app.review.align import align_sections
 from app.review.cache import ReviewCache, cache_key
 from app.review.cite import CitationQuery, cite
-from app.review.consistency import check_consistency
+from app.review.consistency import CONSISTENCY_RULES, check_consistency
 from app.review.doctype import not_a_design_doc
 from app.review.edits import offline_edit
 from app.review.findings import (
@@ -44,6 +44,7 @@ from app.review.models import (
     SectionReview,
     Timings,
 )
+from app.review.policy import Policy
 from app.review.reconcile import challenge_not_applicable, reconcile_with_risks, risk_questions
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
 from app.review.score import overall_score
@@ -56,7 +57,7 @@ from app.review.vectors import (
     sentence_vectors,
 )
 from app.rubric import Rubric, load_rubric
-from app.settings import Settings
+from app.settings import Settings, config_file
 from ingest.store import KnowledgeStore
 
 # Bump when the reviewer's logic changes so cached reviews are recomputed.
@@ -84,6 +85,7 @@ class Reviewer:
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         use_cache: bool = True,
         llm: LLMJudge | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -92,6 +94,10 @@ class Reviewer:
         self.thresholds = thresholds
         self.cache = ReviewCache(settings.data_dir / "cache" / "reviews") if use_cache else None
         self.llm = llm
+        if policy is None:
+            config = config_file()
+            policy = Policy(settings.rules, config.parent if config else None)
+        self.policy = policy
         self._risk_questions: tuple[tuple[str, str], dict[str, list[str]]] | None = None
 
     @property
@@ -137,12 +143,16 @@ class Reviewer:
         """Review a loaded draft (served from the cache when nothing changed)."""
         fingerprint = kb_fingerprint(self.store)
         key = self._key(draft, fingerprint)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            return hit
-        review = self._compute(draft, fingerprint, progress, load_seconds)
-        if self.cache is not None:
-            self.cache.put(key, review)
-        return review
+        review = self.cache.get(key) if self.cache is not None else None
+        if review is None:
+            review = self._compute(draft, fingerprint, progress, load_seconds)
+            if self.cache is not None:
+                self.cache.put(key, review)
+        return self.policy.apply(review, draft, self.rubric, self.rule_ids())
+
+    def rule_ids(self) -> set[str]:
+        """Ids of the rules that are not per section: risks and consistency checks."""
+        return {f"risk.{r.id}" for r in self.catalogue.risks} | set(CONSISTENCY_RULES)
 
     def risk_questions(self, vectors: RubricVectors) -> dict[str, list[str]]:
         """Risk id -> the rubric questions a finding of that risk answers in the negative."""
