@@ -214,3 +214,30 @@ def test_baseline_files_round_trip_and_bad_ones_give_one_line(tmp_path: Path) ->
         assert "\n" not in str(info.value)
     with pytest.raises(BaselineError, match=r"no such file .*--write-baseline"):
         load_baseline(tmp_path / "absent.json")
+
+
+def test_every_report_lists_what_was_suppressed_and_why_with_markup_defused() -> None:
+    from app.reports import render
+    from app.review.models import Suppression
+    from app.ui.view_review import review_html
+
+    review = review_with(gap("monitoring.gaps", ["q1"]))
+    review.suppressed = [
+        Suppression(
+            finding=gap("risk.no-baseline", []),
+            by="inline",
+            reason="<script>alert(1)</script> rules only",
+            line=7,
+        ),
+        Suppression(finding=gap("fairness.gaps", ["f1"]), by="kind:batch"),
+        Suppression(finding=gap("cost.gaps", ["c1"]), by="baseline"),
+    ]
+    for fmt in ("text", "markdown"):
+        out = render(review, fmt)
+        assert "Suppressed (3, not counted)" in out
+        assert "line 7: 1 finding" in out and "kind of doc 'batch'" in out
+        assert "the baseline: 1 finding" in out
+    for html in (render(review, "html"), review_html(review)):
+        assert "Suppressed (3, not counted)" in html
+        assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "Suppressed" not in render(review_with(), "text")

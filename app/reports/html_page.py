@@ -287,13 +287,15 @@ def _warnings(review: Review) -> str:
     return f'<section class="warnings" id="warnings"><h2>Warnings</h2><ul>{items}</ul></section>\n'
 
 
-def _suppressed(review: Review) -> str:
+def suppressed_html(review: Review, css_class: str = "suppressed", heading: str = "h2") -> str:
+    """What the team's policy, comments or baseline silenced, and why (reports and the UI)."""
     if not review.suppressed:
         return ""
     items = "".join(f"<li>{e(line)}</li>" for line in suppression_lines(review))
+    title = f"Suppressed ({len(review.suppressed)}, not counted)"
     return (
-        '<section class="suppressed" id="suppressed">'
-        f"<h2>Suppressed ({len(review.suppressed)}, not counted)</h2><ul>{items}</ul></section>\n"
+        f'<section class="{css_class}" id="{css_class}">'
+        f"<{heading}>{title}</{heading}><ul>{items}</ul></section>\n"
     )
 
 
@@ -320,7 +322,7 @@ def render_html(review: Review) -> str:
         + sections
         + "</section>\n"
         + _document_findings(review)
-        + _suppressed(review)
+        + suppressed_html(review)
         + _warnings(review)
         + "</main>\n"
         + _footer(review)

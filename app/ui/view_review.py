@@ -28,7 +28,7 @@ from app.reports._common import (
     safe_url,
     section_label,
 )
-from app.reports.html_page import coverage_color, fix_first_html, score_band
+from app.reports.html_page import coverage_color, fix_first_html, score_band, suppressed_html
 from app.review.models import (
     Citation,
     Evidence,
@@ -268,5 +268,6 @@ def review_html(review: Review) -> str:
         + "".join(section_html(s) for s in review.sections)
         + "</section>"
         + document
+        + suppressed_html(review, "mlsd-suppressed", "h3")
         + "</div>"
     )
