@@ -181,7 +181,8 @@ def test_passage_sentences_rejoin_wrapped_lines_and_drop_chunk_edges() -> None:
     got = _passage_sentences(passage)
     assert got[0].startswith("Training-serving skew is any difference")
     assert "Different code paths." in got
-    assert "Is a day stale acceptable? | Batch" in got
+    # A table row is quoted with its cells named by the header row.
+    assert "Question: Is a day stale acceptable? · Answer: Batch" in got
     assert not any(s.startswith("served features") for s in got)
     assert not any(s.startswith("A common mistake") for s in got)
 

@@ -178,10 +178,10 @@ def run_action(
     workspace: Path, env: dict[str, str], inputs: dict[str, str], github: dict[str, str]
 ) -> tuple[int, dict[str, dict[str, str]], str, str]:
     """The Action's shell steps in order, as a runner runs them: each `run` through
-    `bash --noprofile --norc -eo pipefail {0}` with its `env` evaluated, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and
-    step outputs passed on. The install step is left out (mlsd is installed here already).
-    Returns the exit status of the first failing step (or 0), the outputs, the job summary
-    and what the steps printed."""
+    `bash --noprofile --norc -eo pipefail {0}` with its `env` evaluated, GITHUB_OUTPUT and
+    GITHUB_STEP_SUMMARY files, and step outputs passed on. The install step is left out
+    (mlsd is installed here already). Returns the exit status of the first failing step (or
+    0), the outputs, the job summary and what the steps printed."""
     action = yaml.safe_load((PROJECT / "action.yml").read_text())
     defaults = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     context: dict[str, Any] = {

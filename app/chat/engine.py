@@ -1,7 +1,8 @@
 """Answering a question: clean it, rewrite a follow-up, retrieve from the guides and the
 draft, then either quote the best passages (offline) or stream an LLM's answer whose citation
 markers are checked against the passages. An LLM that fails or stalls gives way to the
-offline answer, with a note that says why."""
+offline answer, with a note that says why. A question about one of the draft's own sections
+is answered first with the review's verdict for it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from app.chat.markers import MarkerFilter
 from app.chat.models import Answer, ChatError, ChatTurn
 from app.chat.question import clean_question, offline_standalone
 from app.chat.retrieval import RELEVANCE_FLOOR, Retrieval, retrieve
+from app.chat.verdict import DraftReview
 from app.draft import Draft, load_draft
 from app.llm.check import diagnose
 from app.llm.provider import build_chat_model, describe_spec
@@ -90,7 +92,12 @@ class _Context:
     store: KnowledgeStore
     found: Retrieval
     name: str
-    fields: dict[str, Any]  # question, standalone_question, truncated, notes
+    fields: dict[str, Any]  # question, standalone_question, truncated, notes, verdict...
+
+    @property
+    def verdict(self) -> str:
+        verdict: str = self.fields["verdict"]
+        return verdict
 
     @property
     def notes(self) -> list[str]:
@@ -99,8 +106,15 @@ class _Context:
 
     def offline(self, *, hint: bool, fallback: bool) -> Answer:
         question = self.fields["standalone_question"]
-        text = extractive_answer(question, self.found.citations, self.store.embedder, hint=hint)
-        return Answer(text=text, citations=self.found.citations, fallback=fallback, **self.fields)
+        text, cited = extractive_answer(
+            question, self.found.citations, self.store.embedder, hint=hint, lead=self.verdict
+        )
+        return Answer(text=text, citations=cited, fallback=fallback, **self.fields)
+
+
+def _lead(verdict: str) -> str:
+    """The verdict as the opening paragraph of an answer."""
+    return f"{verdict}\n\n" if verdict else ""
 
 
 def _generated(model: Any, turns: list[ChatTurn], ctx: _Context) -> Iterator[Event]:
@@ -108,10 +122,15 @@ def _generated(model: Any, turns: list[ChatTurn], ctx: _Context) -> Iterator[Eve
     citations = ctx.found.citations
     markers = MarkerFilter(range(1, len(citations) + 1))
     shown: list[str] = []
-    messages = answer_messages(ctx.fields["question"], citations, turns)
+    messages = answer_messages(ctx.fields["question"], citations, turns, review=ctx.verdict)
+    # The verdict goes out with the model's first words: shown before a model that then fails
+    # at once, it would be printed again by the offline answer that stands in.
+    lead = _lead(ctx.verdict)
     try:
         for piece in stream_text(model, messages, ctx.settings.llm_timeout):
             visible = markers.feed(piece)
+            if visible and not shown and lead:
+                visible = lead + visible.lstrip()
             if visible:
                 shown.append(visible)
                 yield visible
@@ -120,12 +139,12 @@ def _generated(model: Any, turns: list[ChatTurn], ctx: _Context) -> Iterator[Eve
             shown.append(rest)
             yield rest
     except LLMFailure as exc:
-        partial = bool("".join(shown).strip())
+        partial = bool("".join(shown)[len(lead) :].strip())
         ctx.notes.append(_failure_note(ctx.name, exc, ctx.settings, partial=partial))
         yield ctx.offline(hint=False, fallback=True)
         return
     text = "".join(shown).strip()
-    if not text:
+    if not text[len(lead.strip()) :].strip():
         ctx.notes.append(f"The LLM ({ctx.name}) returned an empty answer; here are the passages.")
         yield ctx.offline(hint=False, fallback=True)
         return
@@ -147,6 +166,7 @@ def stream_answer(
     settings: Settings,
     history: Sequence[Any] | None = None,
     draft: Draft | DraftIndex | None = None,
+    review: DraftReview | None = None,
     store: KnowledgeStore | None = None,
     model: Any | None = None,
     k: int = DEFAULT_K,
@@ -155,10 +175,11 @@ def stream_answer(
     """Answer a question: text pieces as they stream (LLM mode), then the final Answer.
 
     `history` holds earlier turns (ChatTurn, {'role', 'content'} or (user, assistant) pairs);
-    `draft` adds the user's draft as a source; `model` overrides the settings' LLM (None and
-    settings.llm 'none' mean offline). The final Answer's text is what the pieces spelled,
-    except after a fallback, when it is the offline answer. Raises ChatError for an empty
-    question or an empty knowledge base with no draft."""
+    `draft` adds the user's draft as a source; `review` is that draft's review, whose verdict
+    for the section a question asks about leads the answer; `model` overrides the settings'
+    LLM (None and settings.llm 'none' mean offline). The final Answer's text is what the
+    pieces spelled, except after a fallback, when it is the offline answer. Raises ChatError
+    for an empty question or an empty knowledge base with no draft."""
     asked = clean_question(question, settings.max_question_chars)
     notes: list[str] = []
     if asked.truncated:
@@ -181,11 +202,18 @@ def stream_answer(
     if standalone != asked.text:
         notes.append(f"Searched for: {standalone}")
     found = retrieve(standalone, store, k=k, draft=index)
+    # A follow-up the model rewrote may name the section only in its rewrite; the offline
+    # rewrite glues earlier questions on, so "batch or online?" after "is my monitoring
+    # section enough?" would look like a question about monitoring.
+    rewritten = [standalone] if model is not None and failure is None else []
+    verdict = review.verdict_for(asked.text, *rewritten) if review is not None else None
     fields = {
         "question": asked.text,
         "standalone_question": standalone,
         "truncated": asked.truncated,
         "notes": notes,
+        "section_id": verdict[0].section_id if verdict else None,
+        "verdict": verdict[1] if verdict else "",
     }
     ctx = _Context(settings, store, found, name, fields)
     if failure is not None:
@@ -194,6 +222,7 @@ def stream_answer(
         if model is not None and failure is None:
             notes.append("The LLM was not asked: no passage is relevant enough to ground it.")
         text = nothing_relevant(found.best_score, RELEVANCE_FLOOR, index is not None)
+        text = _lead(ctx.verdict) + text
         yield Answer(text=text, relevant=False, fallback=failure is not None, **fields)
     elif model is None or failure is not None:
         yield ctx.offline(hint=model is None, fallback=failure is not None)
@@ -207,6 +236,7 @@ def answer(
     settings: Settings,
     history: Sequence[Any] | None = None,
     draft: Draft | DraftIndex | None = None,
+    review: DraftReview | None = None,
     store: KnowledgeStore | None = None,
     model: Any | None = None,
     k: int = DEFAULT_K,
@@ -219,6 +249,7 @@ def answer(
         settings=settings,
         history=history,
         draft=draft,
+        review=review,
         store=store,
         model=model,
         k=k,
@@ -231,13 +262,15 @@ def answer(
 
 
 class ChatSession:
-    """A conversation: the store, model and draft index are set up once, history grows."""
+    """A conversation: the store, model, draft index and the draft's review are set up once,
+    history grows."""
 
     def __init__(
         self,
         settings: Settings,
         *,
         draft: Draft | None = None,
+        review: DraftReview | None = None,
         store: KnowledgeStore | None = None,
         model: Any | None = None,
         k: int = DEFAULT_K,
@@ -247,6 +280,8 @@ class ChatSession:
         self.store = store or knowledge.open_store(settings)
         self.model = model if model is not None else build_chat_model(settings)
         self.draft = _index(draft, self.store)
+        # The draft's review, computed once by the caller; kept beside the draft's index.
+        self.review = review if self.draft is not None else None
         self.k = k
         self.history_tokens = history_tokens
         self.history: list[ChatTurn] = []
@@ -263,6 +298,7 @@ class ChatSession:
             settings=self.settings,
             history=self.history,
             draft=self.draft,
+            review=self.review,
             store=self.store,
             model=self.model,
             k=self.k,

@@ -104,13 +104,32 @@ def render_passages(citations: Sequence[ChatCitation]) -> str:
     return "\n\n".join(blocks)
 
 
+def with_review(question: str, review: str) -> str:
+    """The question with the review's verdict on the section it asks about, which the answer
+    already opens with: the model builds on it rather than repeating or contradicting it."""
+    if not review:
+        return question
+    return (
+        f"{question}\n\nThe answer shown to me already opens with what mlsd's review of my "
+        f"draft found for this section (not a passage; do not cite it with a number):\n{review}"
+        "\n\nDo not repeat it; explain from the passages what the section needs next."
+    )
+
+
 def answer_messages(
-    question: str, citations: Sequence[ChatCitation], history: Sequence[ChatTurn]
+    question: str,
+    citations: Sequence[ChatCitation],
+    history: Sequence[ChatTurn],
+    *,
+    review: str = "",
 ) -> list[Message]:
-    """System prompt with the numbered passages, the conversation, then the question."""
+    """System prompt with the numbered passages, the conversation, then the question (with
+    the review's verdict on the draft section it asks about, when there is one)."""
     prompt = load_prompt("chat_answer", ANSWER_FIELDS)
     system, user = prompt.render(
-        passages=render_passages(citations), question=question, count=str(len(citations))
+        passages=render_passages(citations),
+        question=with_review(question, review),
+        count=str(len(citations)),
     )
     turns = [("human" if t.role == "user" else "ai", t.content) for t in history]
     return [("system", system), *turns, ("human", user)]

@@ -72,6 +72,14 @@ class Answer(BaseModel):
         False, description="The LLM failed or timed out and the extractive answer stands in."
     )
     notes: list[str] = Field(default_factory=list)
+    section_id: str | None = Field(
+        None, description="The template section of the draft the question asks about, if any."
+    )
+    verdict: str = Field(
+        "",
+        description="The review's verdict for that section (status, coverage, open questions); "
+        "the text starts with it.",
+    )
 
 
 class ChatTurn(BaseModel):

@@ -12,9 +12,14 @@ import click
 from app import knowledge
 from app.chat import DEFAULT_K, Answer, ChatCitation, ChatError, ChatSession, load_chat_draft
 from app.chat.question import clean_question
+from app.chat.verdict import DraftReview
 from app.cli.common import EXIT_ERROR, EXIT_OK, echo_json, make_settings, settings_options, warn
+from app.draft import Draft
+from app.errors import UnsupportedDocument
 from app.llm.check import DEFAULT_CHECK_TIMEOUT, check_llm
+from app.review import Reviewer
 from app.settings import Settings
+from ingest.store import KnowledgeStore
 
 _QUIT = {"/quit", "/exit", "/q"}
 _CHAT_HELP = (
@@ -27,7 +32,8 @@ _draft_option = click.option(
     "draft_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Your design-doc draft (Markdown, text, PDF, DOCX): its passages are cited too.",
+    help="Your design-doc draft (Markdown, text, PDF, DOCX): its passages are cited too, and "
+    "a question about one of its sections opens with the review's verdict for it.",
 )
 _k_option = click.option(
     "-k",
@@ -40,14 +46,26 @@ _k_option = click.option(
 )
 
 
+def _review(draft: Draft, settings: Settings, store: KnowledgeStore) -> DraftReview | None:
+    """The draft's offline review (from the review cache when `mlsd review` saw this draft),
+    or None with a warning when the reviewer cannot judge it."""
+    reviewer = Reviewer(settings, store)
+    try:
+        return DraftReview(reviewer.review(draft), reviewer.rubric)
+    except UnsupportedDocument as exc:
+        warn(f"mlsd: answers cite the draft but give no review verdict: {exc}")
+        return None
+
+
 def _session(settings: Settings, draft_path: Path | None, k: int) -> ChatSession:
-    """Store (built on first use), model and draft, set up once."""
+    """Store (built on first use), model, draft and its review, set up once."""
     draft = load_chat_draft(draft_path, settings) if draft_path is not None else None
     store = knowledge.open_store(settings)
     if store.count() == 0:
         warn("mlsd: building the knowledge base (first run, about 30 s)...")
         knowledge.ensure_knowledge_base(settings, store)
-    return ChatSession(settings, draft=draft, store=store, k=k)
+    review = _review(draft, settings, store) if draft is not None else None
+    return ChatSession(settings, draft=draft, review=review, store=store, k=k)
 
 
 def format_citation(citation: ChatCitation) -> str:

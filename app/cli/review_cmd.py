@@ -268,7 +268,7 @@ def review_command(
     TARGETS are files, folders (searched recursively; README, CHANGELOG and LICENSE files
     are skipped) or quoted glob patterns such as 'docs/**/*.md'. One document prints a
     readable review; several print a summary table. Findings silenced by the configuration
-    ([rules] in mlsd.toml), by <!-- mlsd-disable RULE --> comments or by --baseline are listed
+    ([rules] in mlsd.toml), by mlsd-disable comments in the draft or by --baseline are listed
     as suppressed and never counted. Exit status: 0 clean, 1 a finding at or above --fail-on
     or a score under --fail-under, 2 a document could not be reviewed.
     """

@@ -1,16 +1,25 @@
 """The Chat tab: questions about design trade-offs, answers streamed with numbered citations
-under each, optionally grounded in the draft reviewed in this session."""
+under each, optionally grounded in the draft reviewed in this session. A question about one of
+that draft's sections opens with the review's verdict for it (the review the Review tab shows,
+not a second one)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from app.chat import Answer
+from app import knowledge
+from app.chat import Answer, stream_answer
+from app.chat.verdict import DraftReview
+from app.errors import MlsdError
+from app.rubric import Rubric, load_rubric
+from app.settings import Settings
 from app.ui import actions
 from app.ui.actions import USER_ERRORS, ReviewedDraft, SessionPrefs, UIContext
 from app.ui.view import answer_markdown, mode_markdown, plain_history
@@ -25,6 +34,46 @@ THINKING = "Searching the guides…"
 log = logging.getLogger("mlsd.ui")
 
 Message = dict[str, Any]
+
+
+@lru_cache(maxsize=4)
+def _rubric(path: Path, mtime: float) -> Rubric | None:
+    try:
+        return load_rubric(path)
+    except MlsdError:
+        return None
+
+
+def draft_review(reviewed: ReviewedDraft, settings: Settings) -> DraftReview:
+    """The session's review as the chat's DraftReview. The settings' template adds its aliases
+    and cues when the review used it; a review against an uploaded template is matched by its
+    sections' titles, questions and headings."""
+    template = settings.template
+    rubric = _rubric(template, template.stat().st_mtime) if template.is_file() else None
+    return DraftReview(reviewed.review, rubric)
+
+
+def chat_events(
+    ctx: UIContext,
+    prefs: SessionPrefs | None,
+    question: str,
+    history: list[dict[str, str]],
+    reviewed: ReviewedDraft | None,
+    use_draft: bool,
+) -> Iterator[str | Answer]:
+    """actions.chat_events, with the reviewed draft's verdicts when the draft is used."""
+    if not (use_draft and reviewed is not None):
+        yield from actions.chat_events(ctx, prefs, question, history, reviewed, use_draft)
+        return
+    settings = ctx.settings_for(prefs)
+    yield from stream_answer(
+        question,
+        settings=settings,
+        history=history,
+        draft=actions.draft_for_chat(reviewed, settings),
+        review=draft_review(reviewed, settings),
+        store=knowledge.open_store(settings),
+    )
 
 
 @dataclass
@@ -84,7 +133,7 @@ def build(ctx: UIContext, prefs: gr.State, reviewed: gr.State) -> ChatTab:
         yield shown, ""
         streamed = ""
         try:
-            for event in actions.chat_events(ctx, session, text, prior, draft, with_draft):
+            for event in chat_events(ctx, session, text, prior, draft, with_draft):
                 if isinstance(event, Answer):
                     shown[-1] = {"role": "assistant", "content": answer_markdown(event)}
                 else:

@@ -173,7 +173,12 @@ def citation_line(citation: ChatCitation) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The answer, its notes, then its numbered sources; each source opens on its passage.
     Everything after the answer's own text follows EXTRAS_MARK, so history can drop it."""
-    parts = [answer.text.strip(), EXTRAS_MARK.strip()]
+    text = answer.text.strip()
+    verdict = answer.verdict.strip()
+    if verdict and text.startswith(verdict):
+        # The verdict's lines (where and status, open questions, flags) stay separate lines.
+        text = "  \n".join(verdict.splitlines()) + text[len(verdict) :]
+    parts = [text, EXTRAS_MARK.strip()]
     if answer.notes:
         parts.append("\n>\n".join(f"> {e(n)}" for n in answer.notes))
     if answer.citations:
