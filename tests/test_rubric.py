@@ -118,7 +118,7 @@ def test_real_details_template_from_the_seeds() -> None:
     ("data", "name", "message"),
     [
         (b"", "t.md", "empty file"),
-        (b"# Title\n\nJust prose without any question.\n", "t.md", "no sections with guiding"),
+        (b"# Title\n\nJust prose without any question.\n", "t.md", "no sections found"),
         (b"sections: 3\n", "t.yaml", "needs a `sections:` list"),
         (b"sections: [\n", "t.yaml", "not valid YAML"),
         (

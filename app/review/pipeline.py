@@ -296,6 +296,12 @@ class Reviewer:
             offline_judged = not (self.llm is not None and j.judged_by[section.id] == self.llm.name)
             if offline_judged and not aligned_idx and status not in ("missing", "not_applicable"):
                 findings.append(no_section_finding(section, document))
+            if section.optional:
+                # Reference material (a glossary, references): never a gap, never scored.
+                findings = [f for f in findings if f.kind is FindingKind.RISK]
+                note = "reference section: optional, not scored"
+                if status != "covered":
+                    status = "not_applicable"
             reviews.append(
                 SectionReview(
                     section_id=section.id,
@@ -319,9 +325,15 @@ class Reviewer:
         timings.cite = round(time.perf_counter() - clock, 4)
 
         weights = {s.id: s.weight for s in rubric.sections}
+        optional = {s.id for s in rubric.sections if s.optional}
         score = overall_score(
             [
-                (weights[r.section_id], None if r.status == "not_applicable" else r.coverage)
+                (
+                    weights[r.section_id],
+                    None
+                    if r.status == "not_applicable" or r.section_id in optional
+                    else r.coverage,
+                )
                 for r in reviews
             ]
         )

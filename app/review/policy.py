@@ -252,7 +252,10 @@ def _applied(
             [
                 (
                     weights.get(r.section_id, 1.0),
-                    None if r.status == "not_applicable" else r.coverage,
+                    None
+                    if r.status == "not_applicable"
+                    or (r.section_id in by_id and by_id[r.section_id].optional)
+                    else r.coverage,
                 )
                 for r in out.sections
             ]

@@ -54,11 +54,29 @@ class RubricSection(BaseModel):
     key_points: list[str] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)
     weight: float = Field(1.0, gt=0)
+    optional: bool = Field(
+        False,
+        description="Reference material (glossary, references, appendix): reviewed for what it "
+        "holds, never reported as a gap and not scored.",
+    )
+    checks_from: str = Field(
+        "questions",
+        description="Where the section's checks came from: questions, key points, prose (its "
+        "guidance sentences and fill-in lines), table (a row of a section table) or title (a "
+        "heading with no guidance).",
+    )
 
     @property
     def label(self) -> str:
         """'2.4 Business metrics'."""
         return f"{self.number} {self.title}".strip()
+
+
+class TemplateNote(BaseModel):
+    """Something the parser skipped, renamed or could not finish, for `mlsd template lint`."""
+
+    level: str = Field(description="warning (a check may be missing or wrong) or info")
+    message: str
 
 
 class Rubric(BaseModel):
@@ -68,8 +86,12 @@ class Rubric(BaseModel):
     title: str
     version: str
     source: str
-    shape: str  # markdown | prose | phases | yaml
+    shape: str  # markdown | prose | phases | yaml | table
     sections: list[RubricSection]
+    notes: list[TemplateNote] = Field(
+        default_factory=list,
+        description="What the parser skipped, renamed or could not finish (`mlsd template lint`).",
+    )
 
     @property
     def question_count(self) -> int:
