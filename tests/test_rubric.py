@@ -58,16 +58,19 @@ def test_details_template_with_bold_numbering_and_mojibake() -> None:
     assert any("adoption rate" in q.text for q in metrics.questions)
 
 
-def test_prose_template_questions_are_sentences_ending_in_question_marks() -> None:
+def test_prose_template_checks_are_its_questions_and_what_it_tells_the_author_to_write() -> None:
+    # Sentences ending in "?" and sentences that say what to write ("Describe ...", "Report
+    # ...") are checks; style advice ("Keep it short.", "We prefer small steps.") is not.
     assert shape(TEMPLATES / "prose_template.md") == [
         ("Purpose", 2),
-        ("Data", 3),
-        ("Evaluation", 2),
-        ("Rollout", 2),
-        ("Operations", 3),
+        ("Data", 5),
+        ("Evaluation", 3),
+        ("Rollout", 3),
+        ("Operations", 4),
     ]
     data = load_rubric(TEMPLATES / "prose_template.md").section("data")
-    assert data.questions[1].text == (
+    assert data.questions[0].text.startswith("Describe the data the model is trained on")
+    assert data.questions[3].text == (
         "How is the label defined, e.g. a refund within 30 days of purchase?"
     )
 

@@ -61,7 +61,7 @@ from app.settings import Settings, config_file
 from ingest.store import KnowledgeStore
 
 # Bump when the reviewer's logic changes so cached reviews are recomputed.
-REVIEWER_VERSION = "2"
+REVIEWER_VERSION = "3"
 
 Progress = Callable[[str, float], None]
 

@@ -50,7 +50,24 @@ _lock = threading.Lock()
 
 def rubric_vectors(rubric: Rubric, embedder: Embedder, cache_dir: Path | None) -> RubricVectors:
     """Vectors of a rubric: from memory, from disk, or embedded now (then saved)."""
-    key = hashlib.sha256(f"{rubric.version}:{rubric.id}:{embedder.name}:1".encode()).hexdigest()
+    # Keyed by what is embedded, not by the template file: a newer parser reads the same
+    # file into other titles, aliases and checks.
+    content = "\n".join(
+        "\t".join(
+            [
+                s.id,
+                s.title,
+                *s.aliases,
+                "|",
+                *(q.text for q in s.questions),
+                "|",
+                s.summary,
+                *s.key_points,
+            ]
+        )
+        for s in rubric.sections
+    )
+    key = hashlib.sha256(f"{content}:{embedder.name}:2".encode()).hexdigest()
     with _lock:
         if key in _memory:
             return _memory[key]

@@ -33,10 +33,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.rubric.cues import derive_aliases, derive_cues
 from app.rubric.models import Expects, Question, Rubric, RubricSection, Severity, TemplateNote
 from app.rubric.prose import (
     balanced_sentences,
     expects_number,
+    is_instruction,
     is_question,
     prose_checks,
     title_check,
@@ -106,6 +108,8 @@ PHASE_ITEM_WORDS = 15
 # A single section with this many checks is a checklist: one section per item.
 CHECKLIST_ITEMS = 6
 CHECKLIST_TITLE_WORDS = 8
+# Sub-headings that are questions, at least this many, are checks of their parent.
+QUESTION_HEADINGS = 2
 # Quantities a good answer must state with a number.
 _NUMERIC_CUES = re.compile(
     r"\b(latenc\w*|throughput|qps|requests per|how (much|many|long|fast|often)|budget|"
@@ -157,8 +161,16 @@ def _split_number(title: str) -> tuple[str, str]:
     title = re.sub(r"^[*_]+|[*_]+$", "", title.strip()).strip()
     match = _NUMBER_PREFIX.match(title)
     if match and not match.group("title")[:1].isdigit():
-        return match.group("num"), match.group("title").rstrip(":").strip()
-    return "", title.rstrip(":").strip()
+        return match.group("num"), _bare(match.group("title"))
+    return "", _bare(title)
+
+
+def _bare(title: str) -> str:
+    """A heading without the colon or full stop some templates end it with ('Summary.')."""
+    title = title.strip()
+    if title.endswith("...") or title.endswith("etc."):
+        return title
+    return title.rstrip(":.").strip()
 
 
 def _tree(blocks: list[Block]) -> list[_Node]:
@@ -205,7 +217,10 @@ def _extract(node: _Node) -> _Extract:
                 continue
             mode = None
             out.prose.append(text)
-            prose_questions.extend(q for q in balanced_sentences(text) if is_question(q))
+            # Questions, and sentences that tell the author what to write ("Describe ...").
+            prose_questions.extend(
+                q for q in balanced_sentences(text) if is_question(q) or is_instruction(q)
+            )
             if len(text.split()) <= SHORT_ITEM_WORDS and not text.endswith(":"):
                 out.items.append(text)
             else:
@@ -234,7 +249,8 @@ def _extract(node: _Node) -> _Extract:
     if not out.questions and out.checkboxes:
         out.questions, out.labelled = out.checkboxes + loose_questions, True
     if not out.questions:
-        out.questions = loose_questions or prose_questions
+        asked = any(is_question(q) for q in prose_questions)
+        out.questions = loose_questions or (prose_questions if asked else [])
     return out
 
 
@@ -356,9 +372,22 @@ def _checks(node: _Node, extract: _Extract) -> tuple[list[str], str]:
     return [title_check(_split_number(node.title)[1])], "title"
 
 
+def _fold_question_headings(node: _Node) -> list[str]:
+    """Sub-headings that are themselves questions ('### Who funded the dataset?') are checks
+    of the section above, not sections: taken out of `node.children`, returned in order."""
+    asked = [c for c in node.children if is_question(c.title) and not c.children]
+    if len(asked) < QUESTION_HEADINGS:
+        return []
+    node.children = [c for c in node.children if c not in asked]
+    return [_split_number(c.title)[1] for c in asked]
+
+
 def _walk(nodes: list[_Node], part: str, builder: _Builder) -> None:
     for node in nodes:
+        folded = _fold_question_headings(node)
         extract = _extract(node)
+        if folded:
+            extract.questions = [*extract.questions, *folded]
         rows = next((r for t in extract.tables if (r := _table_rows(t)) is not None), None)
         if rows is not None and not extract.questions:
             # A table of "section | what to write": each row is a section of this part.
@@ -540,32 +569,71 @@ def _from_phases(text: str) -> list[RubricSection]:
     return builder.sections
 
 
-_YAML_QUESTIONS = ("questions", "checks", "prompts", "guiding_questions", "items")
+_YAML_QUESTIONS = ("questions", "checks", "prompts", "guiding_questions", "items", "lines")
+_YAML_TEXT = ("text", "question", "line", "check", "prompt", "item", "description")
+
+
+def _yaml_question(raw: dict[str, Any]) -> dict[str, Any]:
+    """A question given as a mapping: its text under any of _YAML_TEXT; keys the rubric
+    does not know (line ids, summaries) are dropped."""
+    text = next((str(raw[k]) for k in _YAML_TEXT if raw.get(k)), "")
+    known: dict[str, Any] = {k: raw[k] for k in ("id", "weight", "severity", "expects") if k in raw}
+    return {"text": text, **known}
+
+
 _YAML_GUIDANCE = ("guidance", "description", "summary", "what_to_write", "prompt")
 
 
-def _yaml_sections(data: Any, source: str) -> list[Any]:
-    """The list of sections of a YAML rubric: `sections:` as a list, or as a mapping of
-    title to questions or to a section."""
-    if not isinstance(data, dict):
-        raise RubricError(f"{source}: a YAML rubric needs a `sections:` list")
-    raw = data.get("sections")
-    if isinstance(raw, dict):
+def _as_sections(raw: Any) -> list[Any] | None:
+    """`sections:` as a list, or a mapping of title (or key) to questions or to a section."""
+    if isinstance(raw, list):
+        return raw
+    if isinstance(raw, dict) and raw:
         return [
-            {"title": title, **body}
+            {"title": body.get("title") or body.get("name") or key, **body}
             if isinstance(body, dict)
-            else {"title": title, "questions": body if isinstance(body, list) else [body]}
-            for title, body in raw.items()
+            else {"title": key, "questions": body if isinstance(body, list) else [body]}
+            for key, body in raw.items()
         ]
-    if not isinstance(raw, list):
-        raise RubricError(f"{source}: a YAML rubric needs a `sections:` list")
-    return raw
+    return None
+
+
+def _looks_like_sections(raw: Any) -> bool:
+    """A mapping whose values are sections: each a mapping with a title or a list of checks."""
+    return (
+        isinstance(raw, dict)
+        and len(raw) >= 2
+        and all(
+            isinstance(v, dict) and any(k in v for k in ("title", "name", *_YAML_QUESTIONS))
+            for v in raw.values()
+        )
+    )
+
+
+def _yaml_sections(data: Any, source: str, notes: list[TemplateNote]) -> list[Any]:
+    """The sections of a YAML rubric: under `sections:`, or a mapping of sections, or the
+    first of several rubrics in one file (a note says so)."""
+    if isinstance(data, dict):
+        if (found := _as_sections(data.get("sections"))) is not None:
+            return found
+        if _looks_like_sections(data):
+            return _as_sections(data) or []
+        nested = [(k, v) for k, v in data.items() if _looks_like_sections(v)]
+        if nested:
+            if len(nested) > 1:
+                notes.append(
+                    _info(
+                        f"{len(nested)} rubrics in one file; the first, '{nested[0][0]}', is used"
+                    )
+                )
+            return _as_sections(nested[0][1]) or []
+    raise RubricError(f"{source}: a YAML rubric needs a `sections:` list")
 
 
 def _from_yaml(data: Any, source: str) -> tuple[str, str, list[RubricSection], list[TemplateNote]]:
     sections: list[RubricSection] = []
     notes: list[TemplateNote] = []
-    for i, raw in enumerate(_yaml_sections(data, source), start=1):
+    for i, raw in enumerate(_yaml_sections(data, source, notes), start=1):
         if not isinstance(raw, dict) or not (raw.get("title") or raw.get("name")):
             raise RubricError(f"{source}: section {i} needs a title")
         raw = dict(raw)
@@ -591,7 +659,7 @@ def _from_yaml(data: Any, source: str) -> tuple[str, str, list[RubricSection], l
                 )
         questions = []
         for j, q in enumerate(listed, start=1):
-            q = {"text": str(q)} if not isinstance(q, dict) else dict(q)
+            q = {"text": str(q)} if not isinstance(q, dict) else _yaml_question(q)
             q.setdefault("id", f"{sid}.q{j}")
             if "text" in q and not q.get("expects") and expects_number(str(q["text"])):
                 q["expects"] = "number"
@@ -657,6 +725,7 @@ def parse_rubric(data: bytes, name: str, *, max_bytes: int = 5_000_000) -> Rubri
         )
     if all(s.optional for s in sections):
         raise RubricError(f"{name}: only reference sections (glossary, references) found")
+    sections = derive_cues(derive_aliases(sections))
     return Rubric(
         id=slugify(stem),
         title=title or stem,

@@ -13,7 +13,7 @@ import re
 from app.sentences import sentences
 
 MAX_PROSE_CHECKS = 6
-MIN_CHECK_WORDS = 3
+MIN_CHECK_WORDS = 2
 MAX_CHECK_CHARS = 300
 
 # Fill-ins that stand for a figure: `y` ms, X%, <number>, ___, [N], TBD ms.
@@ -34,6 +34,19 @@ _NOT_GUIDANCE = re.compile(
     r"\(.*\)\.?$)",
     re.IGNORECASE,
 )
+
+
+_INSTRUCTION = re.compile(
+    r"^(describe|explain|list|name|state|give|include|specify|identify|outline|define|"
+    r"quantify|estimate|report|document|justify|summari[sz]e|say|mention|note down|record|"
+    r"provide|detail|set out|spell out|compare)\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(text: str) -> bool:
+    """A sentence that tells the author what to write: 'Describe the data ...'."""
+    return bool(_INSTRUCTION.match(text.strip())) and len(text.split()) >= MIN_CHECK_WORDS + 1
 
 
 def is_question(text: str) -> bool:
@@ -67,11 +80,52 @@ def expects_number(text: str) -> bool:
     return bool(_FILL_IN.search(text))
 
 
+_EXAMPLES_START = re.compile(
+    r"\b(such as|e\.g\.|for example|for instance|including|like)\b", re.IGNORECASE
+)
+_LEADING_JOIN = re.compile(r"^(and|or|as well as|plus|with)\s+", re.IGNORECASE)
+MIN_ENUMERATED = 3
+
+
+def enumerated_parts(sentence: str) -> list[str]:
+    """A sentence that lists what to write ('The sources, their volume and history, how
+    labels are defined, and the main features.') as one part per item; any other sentence
+    as itself. Commas inside parentheses or after 'such as' / 'e.g.' never split."""
+    cut = _EXAMPLES_START.search(sentence)
+    head_end = cut.start() if cut else len(sentence)
+    pieces: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(sentence[:head_end]):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            pieces.append(sentence[start:i])
+            start = i + 1
+    pieces.append(sentence[start:])
+    # A serial list ends "..., and C" (or "..., or C", "..., and C, with D"); other commas
+    # are not a list.
+    if len(pieces) < MIN_ENUMERATED:
+        return [sentence]
+    joined = [bool(re.match(r"\s*(and|or)\s", piece)) for piece in pieces]
+    if not (joined[-1] or (joined[-2] and re.match(r"\s*with\s", pieces[-1]))):
+        return [sentence]
+    _, colon, first = pieces[0].partition(":")
+    if colon:  # "A summary with: the problem, the model, and the result"
+        pieces[0] = first
+    parts = [_LEADING_JOIN.sub("", p.strip()).strip().rstrip(".;") for p in pieces]
+    if any(len(p.split()) < 2 for p in parts):
+        return [sentence]
+    return [p[0].upper() + p[1:] for p in parts if p]
+
+
 def prose_checks(paragraphs: list[str]) -> list[str]:
     """What a section's prose says the draft must cover, as up to MAX_PROSE_CHECKS checks:
-    its sentences and list items in the order they come."""
+    its sentences and list items in the order they come, a sentence that enumerates what to
+    write split into its items."""
     candidates = [
-        sentence for paragraph in paragraphs for sentence in balanced_sentences(paragraph)
+        part
+        for paragraph in paragraphs
+        for sentence in balanced_sentences(" ".join(paragraph.split()))
+        for part in enumerated_parts(sentence)
     ]
     checks: list[str] = []
     seen: set[str] = set()

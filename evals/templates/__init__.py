@@ -1,0 +1,1 @@
+"""Public ML design-doc templates: pointers and our labels (texts stay outside the repo)."""
