@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,6 +18,8 @@ from app.cli.common import (
     warn,
 )
 from app.review.pipeline import Reviewer
+from app.rubric import load_rubric
+from app.settings import Settings
 from evals.run import EvalReport, check_floors, evaluate, load_floors
 
 RESULTS = Path(__file__).parent / "results"
@@ -97,6 +100,13 @@ def _table(report: EvalReport) -> str:
     help="With --realdocs: print the section-status model fitted on every corpus doc "
     "(the weights app/review/thresholds.py ships).",
 )
+@click.option(
+    "--template-map",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --realdocs: compare reviews against the default template with reviews against "
+    "the template this map names (evals/templates/second-map.yaml), on the same mapped labels.",
+)
 @settings_options
 def eval_command(
     check: bool,
@@ -107,6 +117,7 @@ def eval_command(
     realdocs: Path | None,
     inject: bool,
     fit: bool,
+    template_map: Path | None,
     data_dir: Path | None,
     llm: str | None,
     llm_base_url: str | None,
@@ -126,6 +137,8 @@ def eval_command(
     if realdocs is not None:
         if inject:
             return _inject(reviewer, realdocs, out, as_json)
+        if template_map is not None:
+            return _templates(settings, reviewer, realdocs, template_map, out, as_json)
         return _realdocs(reviewer, realdocs, out, as_json, fit)
     if calibrate:
         from evals.calibrate import calibrate as run_calibration
@@ -156,24 +169,67 @@ def _realdocs(reviewer: Reviewer, folder: Path, out: Path | None, as_json: bool,
         evaluate_realdocs,
         fit_model,
         judge_corpus,
-        training_rows,
+        pooled_rows,
     )
     from evals.realdocs.labels import load_labels
     from evals.realdocs.report import render_realdocs
+    from evals.realdocs.templates import other_templates
 
+    others = other_templates(_reviewer_for(reviewer), folder)
     if fit:
         labels = [d for d in load_labels() if d.english]
-        rows, statuses = training_rows(judge_corpus(reviewer, folder, labels))
+        rows, statuses = pooled_rows(judge_corpus(reviewer, folder, labels), others)
         if not rows:
             warn(f"mlsd eval: no corpus text in {folder}")
             return EXIT_ERROR
         click.echo(json.dumps(fit_model(rows, statuses, case_rows(reviewer))))
         return EXIT_OK
-    report = evaluate_realdocs(reviewer, folder)
+    report = evaluate_realdocs(reviewer, folder, others=others)
     if report.docs == 0:
         warn(f"mlsd eval: no corpus text in {folder}; fill it with python -m evals.realdocs.fill")
         return EXIT_ERROR
     click.echo(report.model_dump_json(indent=2) if as_json else render_realdocs(report))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def _reviewer_for(reviewer: Reviewer) -> Callable[[Path], Reviewer]:
+    """Reviewers of other templates sharing this one's settings, store and LLM."""
+
+    def build(template: Path) -> Reviewer:
+        return Reviewer(
+            reviewer.settings,
+            reviewer.store,
+            rubric=load_rubric(template),
+            use_cache=False,
+            llm=reviewer.llm,
+        )
+
+    return build
+
+
+def _templates(
+    settings: Settings,
+    reviewer: Reviewer,
+    folder: Path,
+    template_map: Path,
+    out: Path | None,
+    as_json: bool,
+) -> int:
+    from evals.realdocs.templates import (
+        compare_templates,
+        load_map,
+        other_templates,
+        render_comparison,
+    )
+
+    mapping = load_map(template_map)
+    second = _reviewer_for(reviewer)(Path(mapping.template))
+    others = other_templates(_reviewer_for(reviewer), folder)
+    report = compare_templates(reviewer, second, folder, mapping, others=others)
+    click.echo(report.model_dump_json(indent=2) if as_json else render_comparison(report))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report.model_dump_json(indent=2), encoding="utf-8")

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-# Fitted by `mlsd eval --realdocs DIR --fit` (real-doc corpus plus evals/cases); one weight per
-# feature of app.review.sections.FEATURES, then the bias.
+# Fitted by `mlsd eval --realdocs DIR --fit` (real-doc corpus reviewed against the default
+# template and against a second template shape, evals/templates/shapes-map.yaml, plus
+# evals/cases); one weight per feature of app.review.sections.FEATURES, then the bias.
 # fmt: off
 SECTION_MODEL: dict[str, list[float]] = {
     "covered": [
-        2.0524, 0.8317, 0.2297, 0.3281, 0.6669, 0.9215, 0.5364,
-        -0.0866, -0.3963, 0.5145, -0.1772, 0.2285, -4.2519,
+        1.2367, 0.8896, 0.149, 0.2717, 0.6727, 0.6358, 0.3111,
+        -0.169, -0.2584, 1.8083, -0.1048, 0.302, -4.4503,
     ],
     "partial": [
-        -0.568, -0.0139, 0.1565, 0.141, -0.2499, 0.3122, 0.1152,
-        -0.1139, 0.0994, -0.38, 0.5001, -0.1539, 1.8018,
+        -0.3161, -0.0945, 0.2272, 0.0612, -0.2803, 0.8786, 0.0745,
+        -0.1082, 0.1386, -1.0789, 0.5876, -0.1893, 1.9529,
     ],
     "missing": [
-        -1.4844, -0.8178, -0.3862, -0.4691, -0.417, -1.2337, -0.6516,
-        0.2005, 0.2968, -0.1346, -0.3229, -0.0747, 2.4501,
+        -0.9206, -0.7951, -0.3762, -0.3329, -0.3924, -1.5145, -0.3856,
+        0.2771, 0.1198, -0.7294, -0.4828, -0.1127, 2.4974,
     ],
 }
 # fmt: on

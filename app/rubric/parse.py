@@ -351,7 +351,8 @@ class _Builder:
             part=part,
             aliases=extract.aliases,
             cues=extract.cues,
-            summary=" ".join(extract.summary[:2])[:600],
+            # Prose templates guide in short paragraphs: those are the summary then.
+            summary=" ".join(extract.summary[:2] or extract.prose[:3])[:600],
             key_points=extract.key_points,
             questions=[_question(section_id, i, q) for i, q in enumerate(unique, start=1)],
             optional=optional,

@@ -31,7 +31,7 @@ GAP = ("partial", "missing")
 # The project's own labelled drafts (evals/cases) join every training fold with this weight:
 # the smallest that keeps their figures at their CI floors (evals/floors.yaml). They are
 # never among the held-out docs, so the held-out figures stay about docs we did not write.
-CASE_WEIGHT = 1.5
+CASE_WEIGHT = 2.0
 
 
 @dataclass
@@ -234,8 +234,51 @@ def training_rows(items: list[Judged]) -> tuple[list[list[float]], list[str]]:
     return rows, labels
 
 
+@dataclass
+class OtherTemplate:
+    """Another template's judgements of the corpus, with the map from its sections to the
+    default sections the labels are about: more training rows, of another template shape."""
+
+    judged: dict[str, Judged]
+    mapping: dict[str, list[str]]
+
+    def rows(self, docs: set[str]) -> tuple[list[list[float]], list[str]]:
+        """(features, mapped label) of these docs' sections."""
+        from evals.realdocs.templates import mapped
+
+        rows: list[list[float]] = []
+        labels: list[str] = []
+        for doc in sorted(docs):
+            item = self.judged.get(doc)
+            if item is None or item.judgement is None:
+                continue
+            for section, label in mapped(item.label.statuses(), self.mapping).items():
+                if section in item.judgement.features:
+                    rows.append(item.judgement.features[section])
+                    labels.append(label)
+        return rows, labels
+
+
+def pooled_rows(
+    train: list[Judged], others: list[OtherTemplate] | None = None
+) -> tuple[list[list[float]], list[str]]:
+    """Training rows of the default template's judgements plus other templates' rows for
+    the same docs."""
+    rows, labels = training_rows(train)
+    docs = {i.label.id for i in train}
+    for other in others or []:
+        more_rows, more_labels = other.rows(docs)
+        rows += more_rows
+        labels += more_labels
+    return rows, labels
+
+
 def cross_validate(
-    reviewer: Reviewer, items: list[Judged], folds: int = FOLDS, extra: Extra | None = None
+    reviewer: Reviewer,
+    items: list[Judged],
+    folds: int = FOLDS,
+    extra: Extra | None = None,
+    others: list[OtherTemplate] | None = None,
 ) -> tuple[StatusMetrics, dict[str, dict[str, str]]]:
     """Held-out agreement: each doc judged with a section model fitted without its fold."""
     pairs: list[tuple[str, str]] = []
@@ -246,7 +289,7 @@ def cross_validate(
         train = [i for i in judged if fold_of(i.label.id, folds) != k]
         if not test or not train:
             continue
-        rows, labels = training_rows(train)
+        rows, labels = pooled_rows(train, others)
         th = reviewer.thresholds.model_copy(
             update={"section_model": fit_model(rows, labels, extra)}
         )
@@ -332,14 +375,18 @@ def fix_first_figures(
 
 
 def evaluate_realdocs(
-    reviewer: Reviewer, folder: Path, labels_dir: Path = LABELS_DIR, folds: int = FOLDS
+    reviewer: Reviewer,
+    folder: Path,
+    labels_dir: Path = LABELS_DIR,
+    folds: int = FOLDS,
+    others: list[OtherTemplate] | None = None,
 ) -> RealDocsReport:
     """All figures on the corpus texts found in `folder`."""
     labels = load_labels(labels_dir)
     items = judge_corpus(reviewer, folder, labels)
     english = [i for i in items if i.label.english]
     foreign = [i for i in items if not i.label.english]
-    held_out, predicted = cross_validate(reviewer, english, folds, case_rows(reviewer))
+    held_out, predicted = cross_validate(reviewer, english, folds, case_rows(reviewer), others)
     in_sample_pairs = []
     risk = PRF()
     after = 0
