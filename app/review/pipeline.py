@@ -47,7 +47,7 @@ from app.review.models import (
 from app.review.policy import Policy
 from app.review.reconcile import challenge_not_applicable, reconcile_with_risks, risk_questions
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
-from app.review.score import overall_score
+from app.review.score import review_score
 from app.review.sections import decide_status, section_features
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from app.review.vectors import (
@@ -324,19 +324,7 @@ class Reviewer:
         self._attach_citations(reviews, loose, j.vectors)
         timings.cite = round(time.perf_counter() - clock, 4)
 
-        weights = {s.id: s.weight for s in rubric.sections}
-        optional = {s.id for s in rubric.sections if s.optional}
-        score = overall_score(
-            [
-                (
-                    weights[r.section_id],
-                    None
-                    if r.status == "not_applicable" or r.section_id in optional
-                    else r.coverage,
-                )
-                for r in reviews
-            ]
-        )
+        score = review_score(rubric, reviews)
         warnings = j.warnings
         if not draft.has_headings:
             warnings.append("the draft has no headings: sections were matched by content only")

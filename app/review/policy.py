@@ -22,7 +22,7 @@ from app.draft import Draft
 from app.review.directives import DirectiveKind, parse_directives
 from app.review.findings import fix_first, rank, weigh
 from app.review.models import Finding, Review, SectionReview, Suppression, Verdict
-from app.review.score import overall_score
+from app.review.score import review_score
 from app.rubric.models import Rubric, RubricSection, Severity
 from app.settings import RulesConfig
 
@@ -247,19 +247,7 @@ def _applied(
     out.findings = keep(out.findings, None, "partial")
     out.suppressed = suppressed
     if sections:
-        weights = {s.id: s.weight for s in rubric.sections}
-        out.score = overall_score(
-            [
-                (
-                    weights.get(r.section_id, 1.0),
-                    None
-                    if r.status == "not_applicable"
-                    or (r.section_id in by_id and by_id[r.section_id].optional)
-                    else r.coverage,
-                )
-                for r in out.sections
-            ]
-        )
+        out.score = review_score(rubric, out.sections)
     out.fix_first = [f.id for f in fix_first(out.all_findings())]
     out.warnings = [*out.warnings, *warnings]
     return out

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.review.models import QuestionVerdict, Verdict
-from app.rubric.models import RubricSection
+from app.review.models import QuestionVerdict, SectionReview, Verdict
+from app.rubric.models import Rubric, RubricSection
 
 
 def section_coverage(section: RubricSection, verdicts: list[QuestionVerdict]) -> float | None:
@@ -25,3 +25,15 @@ def overall_score(parts: list[tuple[float, float | None]]) -> float:
     if not applicable:
         return 0.0
     return round(sum(w * c for w, c in applicable) / sum(w for w, _ in applicable), 1)
+
+
+def review_score(rubric: Rubric, sections: list[SectionReview]) -> float:
+    """The overall score of a review's sections: their weighted coverage, leaving out those
+    that do not apply and optional (reference) sections."""
+    by_id = {s.id: s for s in rubric.sections}
+    parts: list[tuple[float, float | None]] = []
+    for review in sections:
+        section = by_id.get(review.section_id)
+        skip = review.status == "not_applicable" or (section is not None and section.optional)
+        parts.append((section.weight if section else 1.0, None if skip else review.coverage))
+    return overall_score(parts)
