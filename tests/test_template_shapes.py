@@ -202,3 +202,14 @@ def test_yaml_checklists_with_item_mappings_and_several_rubrics_in_one_file() ->
     )
     assert [s.title for s in several.sections] == ["Access control", "Anonymisation"]
     assert any("2 rubrics in one file" in n.message for n in several.notes)
+
+
+def test_instructions_join_the_questions_of_a_guide_block() -> None:
+    rubric = load_rubric(SHAPES / "details_blocks.md")
+    problem = rubric.section("problem-and-motivation")
+    texts = [q.text for q in problem.questions]
+    assert texts[0].startswith("Describe the pain as it exists today")
+    assert texts[-1] == "What does it cost us to do nothing for another year?"
+    # A labelled list stays the whole of a section's questions (the default template).
+    default = load_rubric(Path(__file__).parents[1] / "knowledge" / "templates" / "default.md")
+    assert default.question_count == 98

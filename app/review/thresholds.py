@@ -11,21 +11,22 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 # Fitted by `mlsd eval --realdocs DIR --fit` (real-doc corpus reviewed against the default
-# template and against a second template shape, evals/templates/shapes-map.yaml, plus
-# evals/cases); one weight per feature of app.review.sections.FEATURES, then the bias.
+# template and against two more template shapes, evals/templates/shapes-map.yaml and
+# details-map.yaml, plus evals/cases); one weight per feature of
+# app.review.sections.FEATURES, then the bias.
 # fmt: off
 SECTION_MODEL: dict[str, list[float]] = {
     "covered": [
-        1.2367, 0.8896, 0.149, 0.2717, 0.6727, 0.6358, 0.3111,
-        -0.169, -0.2584, 1.8083, -0.1048, 0.302, -4.4503,
+        1.0958, 0.9985, 0.0705, 0.2069, 0.6802, 0.4259, 0.2272,
+        -0.2026, -0.2303, 2.5638, -0.2239, 0.3779, -4.8805,
     ],
     "partial": [
-        -0.3161, -0.0945, 0.2272, 0.0612, -0.2803, 0.8786, 0.0745,
-        -0.1082, 0.1386, -1.0789, 0.5876, -0.1893, 1.9529,
+        -0.3137, -0.1398, 0.27, 0.0533, -0.2649, 1.2177, 0.0484,
+        -0.124, 0.1598, -1.6127, 0.6447, -0.2144, 2.1488,
     ],
     "missing": [
-        -0.9206, -0.7951, -0.3762, -0.3329, -0.3924, -1.5145, -0.3856,
-        0.2771, 0.1198, -0.7294, -0.4828, -0.1127, 2.4974,
+        -0.782, -0.8587, -0.3406, -0.2602, -0.4154, -1.6436, -0.2756,
+        0.3266, 0.0706, -0.951, -0.4208, -0.1635, 2.7318,
     ],
 }
 # fmt: on

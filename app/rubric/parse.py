@@ -249,8 +249,13 @@ def _extract(node: _Node) -> _Extract:
     if not out.questions and out.checkboxes:
         out.questions, out.labelled = out.checkboxes + loose_questions, True
     if not out.questions:
-        asked = any(is_question(q) for q in prose_questions)
-        out.questions = loose_questions or (prose_questions if asked else [])
+        # No labelled list: the questions in lists and prose, and the sentences that tell
+        # the author what to write ("Describe the pain as it exists today ...").
+        instructions = [q for q in prose_questions if not is_question(q)]
+        if loose_questions:
+            out.questions = instructions + loose_questions
+        elif any(is_question(q) for q in prose_questions):
+            out.questions = prose_questions
     return out
 
 

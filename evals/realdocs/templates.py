@@ -39,7 +39,10 @@ STATUSES = ("covered", "partial", "missing")
 # Templates whose judgements join the default template's in fitting the shipped section
 # model: one more shape (prose guidance, other titles, no cues) so it transfers to templates
 # teams write. The second template (second-map.yaml) is never among them: it is the test.
-TRAIN_MAPS = (Path(__file__).resolve().parents[1] / "templates" / "shapes-map.yaml",)
+TRAIN_MAPS = tuple(
+    Path(__file__).resolve().parents[1] / "templates" / name
+    for name in ("shapes-map.yaml", "details-map.yaml")
+)
 
 
 def other_templates(
