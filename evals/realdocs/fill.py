@@ -28,28 +28,40 @@ def git_dir(mirrors: Path, repo: str) -> Path | None:
     return None
 
 
-def read_doc(mirrors: Path, doc: DocLabel) -> bytes:
-    """The doc's bytes at its commit. Raises LookupError when it cannot be read."""
-    where = git_dir(mirrors, doc.source.repo)
+def read_pinned(mirrors: Path, name: str, repo: str, commit: str, path: str) -> bytes:
+    """A file's bytes at a commit of a fetched repository. Raises LookupError when it
+    cannot be read; `name` says which entry in the message."""
+    where = git_dir(mirrors, repo)
     if where is None:
-        raise LookupError(f"{doc.id}: repository {doc.source.repo} is not under {mirrors}")
+        raise LookupError(f"{name}: repository {repo} is not under {mirrors}")
     result = subprocess.run(
-        ["git", "--git-dir", str(where), "show", f"{doc.source.commit}:{doc.source.path}"],
+        ["git", "--git-dir", str(where), "show", f"{commit}:{path}"],
         capture_output=True,
         check=False,
         timeout=60,
     )
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()[:1]
-        raise LookupError(f"{doc.id}: {' '.join(reason) or 'git show failed'}")
+        raise LookupError(f"{name}: {' '.join(reason) or 'git show failed'}")
     return result.stdout
+
+
+def read_doc(mirrors: Path, doc: DocLabel) -> bytes:
+    """The doc's bytes at its commit. Raises LookupError when it cannot be read."""
+    source = doc.source
+    return read_pinned(mirrors, doc.id, source.repo, source.commit, source.path)
+
+
+def outside_repository(out: Path) -> None:
+    """Refuse a folder inside the repository: third-party text never goes in it."""
+    repo_root = Path(__file__).resolve().parents[2]
+    if out.resolve().is_relative_to(repo_root):
+        raise ValueError(f"{out} is inside the repository: third-party text stays outside it")
 
 
 def fill(out: Path, mirrors: Path = DEFAULT_MIRRORS, labels: Path = LABELS_DIR) -> list[str]:
     """Write every doc it can into `out`; returns the problems met."""
-    repo_root = Path(__file__).resolve().parents[2]
-    if out.resolve().is_relative_to(repo_root):
-        raise ValueError(f"{out} is inside the repository: third-party text stays outside it")
+    outside_repository(out)
     out.mkdir(parents=True, exist_ok=True)
     problems = []
     for doc in load_labels(labels):

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import yaml
 
+from evals.realdocs.fill import DEFAULT_MIRRORS, outside_repository, read_pinned
+
 SOURCES = Path(__file__).parent / "sources.yaml"
-DEFAULT_MIRRORS = Path("/work/.mirror")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -63,37 +64,14 @@ def load_sources(path: Path = SOURCES) -> list[Source]:
     return sources
 
 
-def git_dir(mirrors: Path, repo: str) -> Path | None:
-    """The git directory of a fetched repository, if it is there."""
-    base = mirrors / repo.replace("/", "+")
-    for candidate in (base / "repo", base):
-        if (candidate / "HEAD").is_file() and (candidate / "objects").is_dir():
-            return candidate
-    return None
-
-
 def read_source(mirrors: Path, source: Source) -> bytes:
     """The template's bytes at its commit. Raises LookupError when it cannot be read."""
-    where = git_dir(mirrors, source.repo)
-    if where is None:
-        raise LookupError(f"{source.id}: repository {source.repo} is not under {mirrors}")
-    result = subprocess.run(
-        ["git", "--git-dir", str(where), "show", f"{source.commit}:{source.path}"],
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
-    if result.returncode != 0:
-        reason = result.stderr.decode(errors="replace").strip().splitlines()[:1]
-        raise LookupError(f"{source.id}: {' '.join(reason) or 'git show failed'}")
-    return result.stdout
+    return read_pinned(mirrors, source.id, source.repo, source.commit, source.path)
 
 
 def fill(out: Path, mirrors: Path = DEFAULT_MIRRORS, sources: Path = SOURCES) -> list[str]:
     """Write every template it can into `out`; returns the problems met."""
-    repo_root = Path(__file__).resolve().parents[2]
-    if out.resolve().is_relative_to(repo_root):
-        raise ValueError(f"{out} is inside the repository: third-party text stays outside it")
+    outside_repository(out)
     out.mkdir(parents=True, exist_ok=True)
     problems = []
     for source in load_sources(sources):
