@@ -27,6 +27,7 @@ CASES = PROJECT / "evals" / "cases"
 BIN = Path(sys.executable).parent
 MLSD = BIN / "mlsd"
 PRE_COMMIT = BIN / "pre-commit"
+BASELINE = ".mlsd-baseline.json"
 
 
 def git(repo: Path, *args: str) -> str:
@@ -66,6 +67,17 @@ def design_repo(root: Path) -> Path:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "design docs")
     return repo
+
+
+def accept_findings(repo: Path, env: dict[str, str]) -> None:
+    """Today's findings of the repo's design docs, written to .mlsd-baseline.json."""
+    subprocess.run(
+        [str(MLSD), "review", "docs/design", "--skip-unsupported", "--write-baseline", BASELINE],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_the_hook_manifest_is_valid_for_pre_commit(tmp_path: Path, kb_dir: Path) -> None:
@@ -128,20 +140,7 @@ def test_pre_commit_runs_the_hook_on_design_docs_and_a_comment_or_baseline_lets_
 
     # Or: accept today's findings in a baseline, passed as the hook's args.
     (repo / "docs" / "design" / "search.md").write_text(text)
-    subprocess.run(
-        [
-            str(MLSD),
-            "review",
-            "docs/design",
-            "--skip-unsupported",
-            "--write-baseline",
-            ".mlsd-baseline.json",
-        ],
-        cwd=repo,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    accept_findings(repo, env)
     hook = local_hook(["--baseline", ".mlsd-baseline.json"])
     (repo / ".pre-commit-config.yaml").write_text(
         yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]})
@@ -298,20 +297,7 @@ def test_the_action_with_a_baseline_passes_on_unchanged_docs_and_reviews_all_on_
     assert "| docs/design/search.md |" in summary and "| docs/design/fraud.md |" in summary
     assert "docs/design/lunch.md" in summary  # listed as skipped
 
-    subprocess.run(
-        [
-            str(MLSD),
-            "review",
-            "docs/design",
-            "--skip-unsupported",
-            "--write-baseline",
-            ".mlsd-baseline.json",
-        ],
-        cwd=repo,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    accept_findings(repo, env)
     code, steps, _, printed = run_action(
         repo,
         env,

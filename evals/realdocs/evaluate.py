@@ -24,7 +24,7 @@ from app.review.pipeline import Reviewer
 from app.review.sections import STATUSES, decide_status
 from app.review.thresholds import Thresholds
 from evals.metrics import PRF
-from evals.realdocs.labels import LABELS_DIR, SECOND_DIR, DocLabel, load_labels
+from evals.realdocs.labels import LABELS_DIR, SECOND_DIR, DocLabel, load_labels, mapped
 
 FOLDS = 5
 GAP = ("partial", "missing")
@@ -244,8 +244,6 @@ class OtherTemplate:
 
     def rows(self, docs: set[str]) -> tuple[list[list[float]], list[str]]:
         """(features, mapped label) of these docs' sections."""
-        from evals.realdocs.templates import mapped
-
         rows: list[list[float]] = []
         labels: list[str] = []
         for doc in sorted(docs):

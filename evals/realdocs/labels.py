@@ -7,7 +7,7 @@ the user's choosing. See evals/realdocs/README.md for the file format.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
@@ -90,3 +90,30 @@ def load_label(path: Path) -> DocLabel:
 def load_labels(folder: Path = LABELS_DIR) -> list[DocLabel]:
     """Every label file of a folder, sorted by id."""
     return sorted((load_label(p) for p in folder.glob("*.yaml")), key=lambda d: d.id)
+
+
+LABEL_STATUSES = get_args(Status)
+
+
+def combine(statuses: list[str]) -> str | None:
+    """One status for several: covered if all are, missing if all are, else partial."""
+    known = [s if s in LABEL_STATUSES else "partial" for s in statuses if s]
+    if not known:
+        return None
+    if all(s == "covered" for s in known):
+        return "covered"
+    if all(s == "missing" for s in known):
+        return "missing"
+    return "partial"
+
+
+def mapped(statuses: dict[str, str], mapping: dict[str, list[str]]) -> dict[str, str]:
+    """Default-template statuses (labels or predictions) combined per section of another
+    template (`mapping`: its section -> the default sections it covers);
+    a section is left out when none of the default sections it covers has a status."""
+    out = {}
+    for section, covers in mapping.items():
+        status = combine([statuses[c] for c in covers if c in statuses])
+        if status is not None:
+            out[section] = status
+    return out

@@ -33,9 +33,8 @@ from evals.realdocs.evaluate import (
     statuses_under,
     tally,
 )
-from evals.realdocs.labels import LABELS_DIR, DocLabel, load_labels
+from evals.realdocs.labels import LABELS_DIR, DocLabel, load_labels, mapped
 
-STATUSES = ("covered", "partial", "missing")
 # Templates whose judgements join the default template's in fitting the shipped section
 # model: one more shape (prose guidance, other titles, no cues) so it transfers to templates
 # teams write. The second template (second-map.yaml) is never among them: it is the test.
@@ -85,29 +84,6 @@ def load_map(path: Path) -> TemplateMap:
     return TemplateMap.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def combine(statuses: list[str]) -> str | None:
-    """One status for several: covered if all are, missing if all are, else partial."""
-    known = [s if s in STATUSES else "partial" for s in statuses if s]
-    if not known:
-        return None
-    if all(s == "covered" for s in known):
-        return "covered"
-    if all(s == "missing" for s in known):
-        return "missing"
-    return "partial"
-
-
-def mapped(statuses: dict[str, str], mapping: dict[str, list[str]]) -> dict[str, str]:
-    """Default-template statuses (labels or predictions) combined per second-template section;
-    a section is left out when none of the default sections it covers has a status."""
-    out = {}
-    for section, covers in mapping.items():
-        status = combine([statuses[c] for c in covers if c in statuses])
-        if status is not None:
-            out[section] = status
-    return out
-
-
 def compare_templates(
     default_reviewer: Reviewer,
     second_reviewer: Reviewer,
@@ -118,7 +94,7 @@ def compare_templates(
     extra: Extra | None = None,
     others: list[OtherTemplate] | None = None,
 ) -> TemplateComparison:
-    """Both templates' held-out figures against the mapped labels. `also_train` adds the
+    """Both templates' held-out figures against the mapped labels. `others` adds the
     features of other templates (with their maps) to every training fold: a section model
     that has seen more than one template shape (as the shipped one has, `TRAIN_MAPS`)."""
     labels: list[DocLabel] = [d for d in load_labels(labels_dir) if d.english]
