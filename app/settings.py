@@ -28,6 +28,7 @@ from app.rubric.models import Severity
 MAX_CONFIG_BYTES = 1_000_000
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+DEFAULT_TEMPLATE = KNOWLEDGE_DIR / "templates" / "default.md"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
@@ -130,7 +131,7 @@ class Settings(BaseSettings):
         description="Files and folders `mlsd ingest` reads when given no paths.",
     )
     template: Path = Field(
-        KNOWLEDGE_DIR / "templates" / "default.md",
+        DEFAULT_TEMPLATE,
         description="The design-doc template (Markdown, text or YAML rubric) reviews use.",
     )
     risks: Path = Field(

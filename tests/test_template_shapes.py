@@ -105,6 +105,35 @@ def test_enumerations_split_only_when_they_list_what_to_write() -> None:
     assert expects_number("p99 latency < `y` ms") and not expects_number("the latency budget")
 
 
+def test_a_long_sentence_is_judged_by_its_clauses_when_a_section_gives_few_checks() -> None:
+    assert prose_checks(
+        [
+            "How the model is proven with real users before launch: a shadow run or pilot, "
+            "then a controlled experiment with its split and duration."
+        ]
+    ) == [
+        "How the model is proven with real users before launch",
+        "A shadow run or pilot",
+        "A controlled experiment with its split and duration",
+    ]
+    assert prose_checks(
+        ["Where the system runs, how it scales to ten times the load, and what it costs."]
+    ) == ["Where the system runs", "How it scales to ten times the load", "What it costs"]
+    # Commas in an example list or a parenthesis never cut, and short sentences stay whole.
+    kept = "The metrics used to judge the model offline (precision, recall, or AUC) in detail."
+    assert prose_checks([kept]) == [kept]
+    assert prose_checks(["Describe the data, such as the tables, the owners, and the SLAs."]) == [
+        "Describe the data, such as the tables, the owners, and the SLAs."
+    ]
+    # An enumerated item of one real word is kept.
+    assert "Availability" in prose_checks(
+        [
+            "Latency with p99 under `y` ms, throughput in requests per second, availability, "
+            "and how fresh predictions must be."
+        ]
+    )
+
+
 def test_a_table_of_sections_and_details_summaries_are_sections() -> None:
     table = load_rubric(SHAPES / "table_sections.md")
     assert all(s.checks_from == "table" for s in table.sections)

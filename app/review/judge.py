@@ -102,6 +102,7 @@ _STOP = frozenset(
     ]
 )
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
+LEXICAL_MIN_WORDS = 6
 _NUMBER_WITH_UNIT = re.compile(
     r"(\$|€|£)\s?\d|\d[\d,.]*\s?(%|percent|ms|msec|milliseconds?|s\b|secs?\b|seconds?|"
     r"minutes?|mins?\b|hours?|hrs?\b|days?|weeks?|months?|years?|k\b|K\b|M\b|B\b|bn\b|"
@@ -178,8 +179,11 @@ class Components:
             for question in section.questions:
                 words = content_words(question.text)
                 if words and n:
+                    # A short check ("A shadow run or pilot") is not half answered by one
+                    # shared word: the share is taken of at least LEXICAL_MIN_WORDS words.
+                    size = max(len(words), LEXICAL_MIN_WORDS)
                     self.lexical[row] = np.minimum(
-                        np.array([len(words & sw) / len(words) for sw in sentence_words]) * 2,
+                        np.array([len(words & sw) / size for sw in sentence_words]) * 2,
                         1.0,
                     )
                 row += 1

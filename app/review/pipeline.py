@@ -8,8 +8,10 @@ backends as arguments; nothing here prints or exits.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from app.draft import Draft, load_draft, load_draft_bytes
@@ -50,6 +52,7 @@ from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
 from app.review.score import review_score
 from app.review.sections import decide_status, section_features
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from app.review.topics import borrow_topics
 from app.review.vectors import (
     RubricVectors,
     question_text,
@@ -57,11 +60,18 @@ from app.review.vectors import (
     sentence_vectors,
 )
 from app.rubric import Rubric, load_rubric
-from app.settings import Settings, config_file
+from app.settings import DEFAULT_TEMPLATE, Settings, config_file
 from ingest.store import KnowledgeStore
 
 # Bump when the reviewer's logic changes so cached reviews are recomputed.
-REVIEWER_VERSION = "3"
+REVIEWER_VERSION = "4"
+
+
+@lru_cache(maxsize=1)
+def _reference_rubric() -> Rubric:
+    """The built-in template: the catalogue of topics a team's template borrows cues from."""
+    return load_rubric(DEFAULT_TEMPLATE)
+
 
 Progress = Callable[[str, float], None]
 
@@ -89,7 +99,9 @@ class Reviewer:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.rubric = rubric or load_rubric(settings.template)
+        self._rubric = rubric or load_rubric(settings.template)
+        self._topics_lent = False
+        self._rubric_lock = threading.Lock()
         self.catalogue = catalogue or load_catalogue(settings.risks)
         self.thresholds = thresholds
         self.cache = ReviewCache(settings.data_dir / "cache" / "reviews") if use_cache else None
@@ -99,6 +111,16 @@ class Reviewer:
             policy = Policy(settings.rules, config.parent if config else None)
         self.policy = policy
         self._risk_questions: tuple[tuple[str, str], dict[str, list[str]]] | None = None
+
+    @property
+    def rubric(self) -> Rubric:
+        """The template's rubric; a team's template without cues of its own borrows those of
+        the built-in sections it matches (app.review.topics), on first use."""
+        with self._rubric_lock:
+            if not self._topics_lent:
+                self._rubric = borrow_topics(self._rubric, _reference_rubric(), self.store.embedder)
+                self._topics_lent = True
+        return self._rubric
 
     @property
     def mode(self) -> str:

@@ -57,6 +57,13 @@ def _compiled_cues(cues: tuple[str, ...]) -> list[re.Pattern[str]]:
     return [cue_regex(c) for c in cues if c.strip()]
 
 
+def cue_hits(section: RubricSection, texts: list[str]) -> int:
+    """Sentences on the section's topic; for a section that merges several built-in topics,
+    those of its least present topic."""
+    groups = [_compiled_cues(tuple(c)) for c in section.topic_cues] or [section_cues(section)]
+    return min(sum(1 for t in texts if any(r.search(t) for r in regexes)) for regexes in groups)
+
+
 def section_features(
     draft: Draft,
     rubric: Rubric,
@@ -97,8 +104,7 @@ def section_features(
         row += len(section.questions)
         raw_best = float(q_rows.max(axis=1).mean()) if n and len(q_rows) else 0.0
         top3 = float(np.sort(votes[k])[::-1][:3].mean()) if n else 0.0
-        regexes = section_cues(section)
-        cue_hits = sum(1 for t in usable if any(r.search(t) for r in regexes))
+        hits = cue_hits(section, usable)
         mine = (topic == k) & strong
         aligned = alignment.by_rubric.get(section.id, [])
         coverage = section_coverage(section, verdicts[section.id])
@@ -109,8 +115,8 @@ def section_features(
             math.log1p(int(mine.sum())),
             math.log1p(int((mine & figures).sum())),
             best_of[section.id],
-            math.log1p(cue_hits),
-            1.0 if cue_hits == 0 else 0.0,
+            math.log1p(hits),
+            1.0 if hits == 0 else 0.0,
             math.log1p(int(((voted == k) & vote_strong).sum())),
             top3,
             raw_best,

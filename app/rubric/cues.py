@@ -101,7 +101,8 @@ def derive_cues(sections: list[RubricSection]) -> list[RubricSection]:
         distinctive = [root for root, _ in counted.most_common() if frequency[root] <= 1]
         cues += distinctive[:MAX_CHECK_CUES]
         unique = list(dict.fromkeys(c for c in cues if len(c) >= MIN_WORD))[:MAX_CUES]
-        out.append(section.model_copy(update={"cues": [f"{c}*" for c in unique]}))
+        cues_of = [f"{c}*" for c in unique]
+        out.append(section.model_copy(update={"cues": cues_of, "cues_derived": True}))
     return out
 
 

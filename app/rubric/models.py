@@ -59,6 +59,20 @@ class RubricSection(BaseModel):
         description="Reference material (glossary, references, appendix): reviewed for what it "
         "holds, never reported as a gap and not scored.",
     )
+    cues_derived: bool = Field(
+        False,
+        description="The cues were derived from the title and checks (the template gave none).",
+    )
+    topics: list[str] = Field(
+        default_factory=list,
+        description="Sections of the built-in template whose topic this one matched; their "
+        "cues and aliases replace the derived ones (app.review.topics).",
+    )
+    topic_cues: list[list[str]] = Field(
+        default_factory=list,
+        description="The cues of each matched topic, when there are several: a section that "
+        "merges topics is only as present in a draft as its least present topic.",
+    )
     checks_from: str = Field(
         "questions",
         description="Where the section's checks came from: questions, key points, prose (its "

@@ -13,6 +13,11 @@ import re
 from app.sentences import sentences
 
 MAX_PROSE_CHECKS = 6
+# A section whose prose gives fewer checks than this has its long sentences split into
+# clauses, so one sentence that asks for several things is not judged as one.
+FEW_CHECKS = 3
+LONG_CHECK_WORDS = 10
+MIN_CLAUSE_WORDS = 3
 MIN_CHECK_WORDS = 2
 MAX_CHECK_CHARS = 300
 
@@ -85,6 +90,15 @@ _EXAMPLES_START = re.compile(
 )
 _LEADING_JOIN = re.compile(r"^(and|or|as well as|plus|with)\s+", re.IGNORECASE)
 MIN_ENUMERATED = 3
+MIN_ITEM_CHARS = 6
+# Where a long guidance sentence starts a new clause: a colon or semicolon, ", then", or a
+# comma (with "and"/"or") before a wh-word or a determiner ("..., how it scales, and what it
+# costs"); "with" after a comma adds a clause ("..., with the serving stack").
+_CLAUSE_START = re.compile(
+    r"\s*(?:[:;]|,\s*then\b|,(?:\s*(?:and|or))?(?=\s*(?:how|what|why|when|where|which|who|"
+    r"whether|the|a|an|its|their|any|each)\b)|,\s*with\b)\s*",
+    re.IGNORECASE,
+)
 
 
 def enumerated_parts(sentence: str) -> list[str]:
@@ -112,9 +126,47 @@ def enumerated_parts(sentence: str) -> list[str]:
     if colon:  # "A summary with: the problem, the model, and the result"
         pieces[0] = first
     parts = [_LEADING_JOIN.sub("", p.strip()).strip().rstrip(".;") for p in pieces]
-    if any(len(p.split()) < 2 for p in parts):
+    # A one-word item ("availability") is an item when it is a real word, not a fragment.
+    if any(len(p.split()) < 2 and len(p) < MIN_ITEM_CHARS for p in parts):
         return [sentence]
     return [p[0].upper() + p[1:] for p in parts if p]
+
+
+def clauses(sentence: str) -> list[str]:
+    """A long guidance sentence as its clauses ("How the model is proven before launch: a
+    pilot, then a controlled experiment" -> three); cuts never fall inside a parenthesis or
+    an example list ("such as ..."). A piece of under three words ("and why now") joins the
+    one before it."""
+    cut = _EXAMPLES_START.search(sentence)
+    head_end = cut.start() if cut else len(sentence)
+    depth = 0
+    open_at = [False] * (len(sentence) + 1)
+    for i, ch in enumerate(sentence):
+        depth += (ch == "(") - (ch == ")")
+        open_at[i] = depth > 0
+    spans: list[tuple[int, int]] = []  # (start, end) of each clause in the sentence
+    start = 0
+    for match in _CLAUSE_START.finditer(sentence, 0, head_end):
+        if open_at[match.start()] or match.start() == 0:
+            continue
+        piece = sentence[start : match.start()]
+        if spans and len(piece.split()) < MIN_CLAUSE_WORDS:
+            spans[-1] = (spans[-1][0], match.start())
+        else:
+            spans.append((start, match.start()))
+        start = match.end()
+    if spans and len(sentence[start:].split()) < MIN_CLAUSE_WORDS:
+        spans[-1] = (spans[-1][0], len(sentence))
+    else:
+        spans.append((start, len(sentence)))
+    if len(spans) < 2:
+        return [sentence]
+    out = []
+    for begin, end in spans:
+        text = _LEADING_JOIN.sub("", sentence[begin:end].strip()).strip().rstrip(".;,")
+        if text:
+            out.append(text[0].upper() + text[1:])
+    return out
 
 
 def prose_checks(paragraphs: list[str]) -> list[str]:
@@ -134,7 +186,8 @@ def prose_checks(paragraphs: list[str]) -> list[str]:
         text = _META.sub("", text).strip()
         if not text or _NOT_GUIDANCE.match(text):
             continue
-        if len(text.split()) < MIN_CHECK_WORDS and not expects_number(text):
+        short = len(text.split()) < MIN_CHECK_WORDS and len(text.rstrip(".")) < MIN_ITEM_CHARS
+        if short and not expects_number(text):
             continue
         text = text[0].upper() + text[1:]
         if len(text) > MAX_CHECK_CHARS:
@@ -146,6 +199,13 @@ def prose_checks(paragraphs: list[str]) -> list[str]:
         checks.append(text)
         if len(checks) == MAX_PROSE_CHECKS:
             break
+    if len(checks) < FEW_CHECKS:
+        split = [
+            part
+            for check in checks
+            for part in (clauses(check) if len(check.split()) >= LONG_CHECK_WORDS else [check])
+        ]
+        checks = list(dict.fromkeys(split))[:MAX_PROSE_CHECKS]
     return checks
 
 
