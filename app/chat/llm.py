@@ -14,6 +14,7 @@ from app.chat.history import render_history
 from app.chat.models import ChatCitation, ChatTurn
 from app.llm.check import CallTimeout, call_with_timeout
 from app.llm.prompts import load_prompt
+from app.llm.provider import with_answer_limit
 
 ANSWER_FIELDS = frozenset({"passages", "question", "count"})
 CONDENSE_FIELDS = frozenset({"history", "question"})
@@ -56,6 +57,11 @@ def run_with_timeout(call: Callable[[], T], timeout: float) -> T:
         raise LLMFailure(str(exc), exc) from exc
 
 
+# Answer lengths: a small local model otherwise repeats itself until its context is full.
+ANSWER_MAX_TOKENS = 700
+CONDENSE_MAX_TOKENS = 80
+
+
 def stream_text(model: Any, messages: Sequence[Message], timeout: float) -> Iterator[str]:
     """The model's answer as text pieces, as they arrive.
 
@@ -66,7 +72,7 @@ def stream_text(model: Any, messages: Sequence[Message], timeout: float) -> Iter
 
     def work() -> None:
         try:
-            for chunk in model.stream(list(messages)):
+            for chunk in with_answer_limit(model, ANSWER_MAX_TOKENS).stream(list(messages)):
                 if stop.is_set():
                     return
                 text = chunk_text(chunk)
@@ -152,7 +158,8 @@ def condense(model: Any, question: str, history: Sequence[ChatTurn], timeout: fl
     prompt = load_prompt("chat_condense", CONDENSE_FIELDS)
     system, user = prompt.render(history=render_history(history), question=question)
     messages = [("system", system), ("human", user)] if system else [("human", user)]
-    reply = run_with_timeout(lambda: model.invoke(messages), timeout)
+    limited = with_answer_limit(model, CONDENSE_MAX_TOKENS)
+    reply = run_with_timeout(lambda: limited.invoke(messages), timeout)
     rewritten = _clean_condensed(chunk_text(reply))
     if not rewritten or len(rewritten) > _MAX_CONDENSED:
         return question

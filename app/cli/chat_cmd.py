@@ -16,7 +16,7 @@ from app.chat.verdict import DraftReview
 from app.cli.common import EXIT_ERROR, EXIT_OK, echo_json, make_settings, settings_options, warn
 from app.draft import Draft
 from app.errors import UnsupportedDocument
-from app.llm.check import DEFAULT_CHECK_TIMEOUT, check_llm
+from app.llm.check import DEFAULT_CHECK_TIMEOUT, LLMCheck, check_llm, diagnose
 from app.review import Reviewer
 from app.settings import Settings
 from ingest.store import KnowledgeStore
@@ -213,10 +213,17 @@ def llm_group() -> None:
     show_default=True,
     help="Seconds to wait for the answer.",
 )
+@click.option(
+    "--speed",
+    is_flag=True,
+    help="Also measure the model's prompt and answer speed (tokens/s) and store it in the "
+    "data directory, so reviews plan their LLM calls within --llm-budget.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @settings_options
 def llm_check_command(
     timeout: float,
+    speed: bool,
     as_json: bool,
     data_dir: Path | None,
     llm: str | None,
@@ -226,13 +233,40 @@ def llm_check_command(
     answers; what is wrong and how to fix it when not. Exit 0 when it answers, 2 when not."""
     settings = make_settings(data_dir, llm, llm_base_url)
     result = check_llm(settings, timeout=timeout)
+    if result.ok and speed:
+        result = _with_speed(settings, result, timeout)
     if as_json:
         echo_json(result)
     elif result.ok:
         click.echo(f"ok: {result.message} ({result.base_url})")
+        if result.speed is not None:
+            click.echo(
+                f"speed: {result.speed.prompt_tps:.0f} prompt tokens/s, "
+                f"{result.speed.output_tps:.1f} answer tokens/s (stored for review planning)"
+            )
     else:
         who = f"{result.provider}:{result.model} at {result.base_url}: " if result.model else ""
         click.echo(f"not ok: {who}{result.message}")
         if result.fix:
             click.echo(f"fix: {result.fix}")
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _with_speed(settings: Settings, result: LLMCheck, timeout: float) -> LLMCheck:
+    """The check with the model's measured speed, stored in the data directory."""
+    from app.llm.plan import save_speed, speeds_path
+    from app.llm.provider import build_chat_model
+    from app.llm.speed import measure_speed
+
+    # A slow local model needs far longer than the check's tiny prompt.
+    patient = max(timeout, settings.llm_timeout)
+    try:
+        model = build_chat_model(settings.model_copy(update={"llm_timeout": patient}))
+        measured = measure_speed(model, settings.llm, result.base_url, patient)
+    except Exception as exc:  # the check already passed: report, do not fail the check
+        diagnosis = diagnose(exc, settings, patient)
+        return result.model_copy(
+            update={"ok": False, "message": f"speed not measured: {diagnosis.message}"}
+        )
+    save_speed(speeds_path(settings.data_dir), measured)
+    return result.model_copy(update={"speed": measured})

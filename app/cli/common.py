@@ -30,6 +30,34 @@ def cli() -> None:
     """
 
 
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+class Duration(click.ParamType[float]):
+    """Seconds, written as 300, 300s, 5m or 1h."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = text[len(number) :]
+        try:
+            seconds = float(number) * _UNITS[unit]
+        except (ValueError, KeyError):
+            self.fail(f"'{value}' is not a duration (use 300, 300s, 5m or 1h)", param, ctx)
+        if not 0 < seconds < 10**7:
+            self.fail(f"'{value}' must be more than 0 seconds", param, ctx)
+        return seconds
+
+
+DURATION = Duration()
+
+
 def settings_options(func: F) -> F:
     """Options every command takes that override settings."""
     func = click.option(

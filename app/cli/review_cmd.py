@@ -15,6 +15,7 @@ import click
 from app.api import make_reviewer
 from app.changes import changed_since as changed_since_ref
 from app.cli.common import (
+    DURATION,
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
@@ -243,6 +244,15 @@ def _diff(review: Review, path: Path) -> str:
     help="Text and Markdown reports list every verdict, finding and suggested edit, not only "
     "what to fix first and the ranked findings (JSON, HTML and SARIF always hold everything).",
 )
+@click.option(
+    "--llm-budget",
+    "llm_budget",
+    type=DURATION,
+    default=None,
+    metavar="SECONDS",
+    help="Time all LLM calls of a review may take together, e.g. 300s or 15m; sections the "
+    "model cannot judge within it are judged offline [MLSD_LLM_BUDGET, default 900s].",
+)
 @settings_options
 def review_command(
     targets: tuple[str, ...],
@@ -259,6 +269,7 @@ def review_command(
     write_baseline_file: Path | None,
     skip_unsupported: bool,
     show_all: bool,
+    llm_budget: float | None,
     data_dir: Path | None,
     llm: str | None,
     llm_base_url: str | None,
@@ -272,7 +283,8 @@ def review_command(
     as suppressed and never counted. Exit status: 0 clean, 1 a finding at or above --fail-on
     or a score under --fail-under, 2 a document could not be reviewed.
     """
-    settings = make_settings(data_dir, llm, llm_base_url)
+    extra = {"llm_budget": llm_budget} if llm_budget is not None else {}
+    settings = make_settings(data_dir, llm, llm_base_url, **extra)
     baseline = load_baseline(baseline_file) if baseline_file is not None else None
     expanded, unmatched = _expand_globs(list(targets))
     paths, more_unmatched = discover(expanded) if expanded else ([], [])
@@ -306,7 +318,12 @@ def review_command(
             status = f"score {item.review.score:5.1f}" if item.review else "failed"
             warn(f"reviewed {item.path}: {status}")
 
-    items = review_many(reviewer, paths, jobs=jobs, on_done=progress)
+    def stage(path: Path, text: str, fraction: float) -> None:
+        # LLM mode is slow on a local model: say which section is done as each one is.
+        if text.startswith("LLM "):
+            warn(f"mlsd: {path}: {text}")
+
+    items = review_many(reviewer, paths, jobs=jobs, on_done=progress, on_stage=stage)
     level = None if fail_on == "none" else Severity(fail_on)
     skipped = [i for i in items if i.unsupported and skip_unsupported]
     failed = [i for i in items if i.review is None and i not in skipped]

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from app.llm.plan import ModelSpeed
 from app.llm.provider import LLMError, build_chat_model, describe_spec
 from app.settings import Settings
 
@@ -54,6 +55,7 @@ class LLMCheck(BaseModel):
     message: str
     fix: str = ""
     reply: str = ""
+    speed: ModelSpeed | None = None
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,22 @@ checks them against the draft before anything is believed."""
 from __future__ import annotations
 
 import json
+import queue
 import re
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
+from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field, ValidationError
 
+from app.llm.plan import CallPlan, plan_calls
+from app.llm.plan import ModelSpeed as ModelSpeed
 from app.llm.prompts import Prompt, load_prompt
+from app.llm.provider import with_answer_limit
 
 REQUIRED = frozenset(
     {"section_title", "section_summary", "questions", "passages", "draft", "part", "parts"}
@@ -56,6 +63,8 @@ class SectionTask:
     questions: list[tuple[str, str]]  # (id, text)
     passages: list[str]
     draft_parts: list[str]
+    # The same draft text for every section (sent first, so a server caches it once).
+    shared_draft: bool = False
 
 
 @dataclass
@@ -69,6 +78,59 @@ class SectionResult:
 
 
 _JSON_BLOCK = re.compile(r"\{.*\}", re.DOTALL)
+# Bounds of the answer, sent as the JSON schema's maxLength and maxItems: a server that
+# constrains its output to the schema (llama.cpp) can then never run past max_tokens inside
+# the JSON, and a small model cannot repeat itself for pages. Answers are parsed leniently
+# (a provider that ignores the bounds is cut to them, not rejected).
+QUOTE_CHARS = 160
+REASON_CHARS = 100
+SUGGESTION_CHARS = 600
+RISKS = 2
+
+
+def judgement_schema(question_ids: list[str], compact: bool) -> dict[str, Any]:
+    """The JSON schema a section's answer must follow: one verdict per question, by its id;
+    `compact` asks for verdicts only (a slow model's time goes to judging, not to writing
+    suggestions)."""
+    verdict = {
+        "type": "object",
+        "properties": {
+            "question_id": {"enum": question_ids} if question_ids else {"type": "string"},
+            "verdict": {"enum": ["covered", "partial", "missing", "not_applicable"]},
+            "quote": {"type": "string", "maxLength": QUOTE_CHARS},
+            "reason": {"type": "string", "maxLength": REASON_CHARS},
+        },
+        "required": ["question_id", "verdict", "quote", "reason"],
+        "additionalProperties": False,
+    }
+    count = max(len(question_ids), 1)
+    properties: dict[str, Any] = {
+        "verdicts": {"type": "array", "items": verdict, "minItems": count, "maxItems": count}
+    }
+    if not compact:
+        risk = {
+            "type": "object",
+            "properties": {
+                "title": {"type": "string", "maxLength": 80},
+                "message": {"type": "string", "maxLength": 240},
+                "quote": {"type": "string", "maxLength": QUOTE_CHARS},
+                "severity": {"enum": ["warning", "note"]},
+            },
+            "required": ["title", "message", "quote", "severity"],
+            "additionalProperties": False,
+        }
+        properties["suggested_text"] = {"type": "string", "maxLength": SUGGESTION_CHARS}
+        properties["risks"] = {"type": "array", "items": risk, "maxItems": RISKS}
+    return {
+        "title": "SectionJudgement",
+        "description": "Verdicts on a template section's guiding questions.",
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 _RANK = {"covered": 3, "partial": 2, "not_applicable": 1, "missing": 0}
 
 
@@ -77,7 +139,7 @@ def parse_judgement(raw: Any) -> SectionJudgement:
     if isinstance(raw, SectionJudgement):
         return raw
     if isinstance(raw, dict):
-        return SectionJudgement.model_validate(raw)
+        return _bounded(SectionJudgement.model_validate(raw))
     text = getattr(raw, "content", raw)
     if isinstance(text, list):
         text = "".join(
@@ -86,7 +148,17 @@ def parse_judgement(raw: Any) -> SectionJudgement:
     match = _JSON_BLOCK.search(str(text))
     if not match:
         raise ValueError("the model returned no JSON")
-    return SectionJudgement.model_validate(json.loads(match.group(0)))
+    return _bounded(SectionJudgement.model_validate(json.loads(match.group(0))))
+
+
+def _bounded(judgement: SectionJudgement) -> SectionJudgement:
+    """The judgement with its texts cut to the schema's bounds."""
+    for verdict in judgement.verdicts:
+        verdict.quote = verdict.quote[: QUOTE_CHARS * 2]
+        verdict.reason = verdict.reason[: REASON_CHARS * 2]
+    judgement.suggested_text = judgement.suggested_text[: SUGGESTION_CHARS * 4]
+    judgement.risks = judgement.risks[: RISKS + 1]
+    return judgement
 
 
 def merge_parts(parts: list[SectionJudgement]) -> SectionJudgement:
@@ -120,22 +192,43 @@ def split_excerpt(sentences: list[str], max_chars: int) -> list[str]:
 
 
 class LLMJudge:
-    """Judges template sections with a LangChain chat model."""
+    """Judges template sections with a LangChain chat model.
+
+    One timeout path: every call runs in a daemon worker and is waited for until the earlier
+    of its own time limit and the review's deadline; a call past it is abandoned (a daemon
+    thread never keeps the process alive) and its section is judged offline. Calls are
+    made in the plan's order, `concurrency` at a time (1 suits a local server with one slot).
+    """
 
     def __init__(
         self,
-        model: Any,
+        model: BaseChatModel,
         name: str,
         *,
         timeout: float,
         concurrency: int,
         prompt: Prompt | None = None,
+        budget: float | None = None,
+        speed: ModelSpeed | None = None,
     ) -> None:
         self.model = model
         self.name = name
         self.timeout = timeout
         self.concurrency = concurrency
         self.prompt = prompt or load_prompt("review_section", REQUIRED)
+        self.budget = budget
+        self.speed = speed
+
+    def plan(self, tasks: list[SectionTask]) -> CallPlan:
+        """Which sections the model judges, with what answer length and time limit."""
+        shared = max((len(t.draft_parts[0]) for t in tasks if t.shared_draft), default=0)
+        return plan_calls(
+            [(t.section_id, len(t.questions)) for t in tasks],
+            shared,
+            speed=self.speed,
+            budget=self.budget,
+            call_timeout=self.timeout,
+        )
 
     def _messages(self, task: SectionTask, part: int) -> list[tuple[str, str]]:
         draft = task.draft_parts[part].replace("</draft>", "< /draft>")
@@ -150,46 +243,171 @@ class LLMJudge:
         )
         return [("system", system), ("human", user)] if system else [("human", user)]
 
-    def _call(self, messages: list[tuple[str, str]]) -> SectionJudgement:
+    def _call(
+        self, task: SectionTask, part: int, max_tokens: int, compact: bool = False
+    ) -> SectionJudgement:
+        messages = self._messages(task, part)
+        model: Any = self.model
         try:
-            structured = self.model.with_structured_output(SectionJudgement)
-        except NotImplementedError:
+            # Constrained JSON where the provider supports it (a JSON schema for OpenAI-
+            # compatible servers such as llama.cpp's), and a cap on the answer's length: a
+            # small model otherwise repeats itself inside the JSON until the context ends.
+            structured = with_answer_limit(model, max_tokens).with_structured_output(
+                judgement_schema([qid for qid, _ in task.questions], compact), method="json_schema"
+            )
+        except (NotImplementedError, TypeError, ValueError, AttributeError):
             structured = None
         if structured is not None:
             return parse_judgement(structured.invoke(messages))
-        return parse_judgement(self.model.invoke(messages))
+        return parse_judgement(with_answer_limit(model, max_tokens).invoke(messages))
 
-    def run(self, tasks: list[SectionTask]) -> dict[str, SectionResult]:
-        """Judge every task; a failed, slow or junk answer becomes an error for its section."""
+    def run(
+        self,
+        tasks: list[SectionTask],
+        plan: CallPlan | None = None,
+        progress: Callable[[str, str], None] | None = None,
+    ) -> dict[str, SectionResult]:
+        """Judge the planned tasks; a failed, slow or junk answer becomes an error for its
+        section, and a section the plan leaves out says why. `progress(section_id, outcome)`
+        is called as each section is done."""
+        plan = plan or self.plan(tasks)
+        done = progress or (lambda section_id, outcome: None)
         results: dict[str, SectionResult] = {t.section_id: SectionResult() for t in tasks}
-        pool = ThreadPoolExecutor(max_workers=self.concurrency)
-        try:
-            futures = {
-                (task.section_id, i): pool.submit(self._call, self._messages(task, i))
-                for task in tasks
-                for i in range(len(task.draft_parts))
-            }
-            parts: dict[str, list[SectionJudgement]] = {t.section_id: [] for t in tasks}
-            wait = self.timeout
-            for (section_id, _), future in futures.items():
-                result = results[section_id]
-                result.calls += 1
-                if result.error:
-                    future.cancel()
-                    continue
-                try:
-                    parts[section_id].append(future.result(timeout=wait))
-                except FutureTimeout:
-                    result.error = f"no answer within {self.timeout:g} s"
-                    # A model that hung once is likely hung: give the rest little more time.
-                    wait = min(wait, 1.0)
-                except (ValidationError, ValueError, json.JSONDecodeError) as exc:
-                    result.error = f"unusable answer ({type(exc).__name__})"
-                except Exception as exc:  # provider errors: connection, auth, rate limits
-                    result.error = f"{type(exc).__name__}: {str(exc)[:160]}"
-            for section_id, result in results.items():
-                if not result.error:
-                    result.judgement = merge_parts(parts[section_id])
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        for section_id in plan.skipped:
+            results[section_id].error = "not asked: outside the LLM time budget"
+        by_id = {t.section_id: t for t in tasks}
+        calls = [
+            (sid, part, plan.max_tokens.get(sid, 512))
+            for sid in plan.sections
+            if sid in by_id
+            for part in range(len(by_id[sid].draft_parts))
+        ]
+        parts: dict[str, list[SectionJudgement]] = {sid: [] for sid in results}
+        remaining = {sid: sum(1 for c in calls if c[0] == sid) for sid in results}
+
+        def settle(k: int, answer: SectionJudgement | BaseException) -> None:
+            section_id = calls[k][0]
+            result = results[section_id]
+            result.calls += 1
+            remaining[section_id] -= 1
+            if not result.error:
+                if isinstance(answer, SectionJudgement):
+                    parts[section_id].append(answer)
+                else:
+                    result.error = describe_failure(answer, plan.call_timeout)
+            if remaining[section_id] == 0:
+                done(section_id, result.error or "judged")
+
+        run_calls(
+            [
+                partial(self._call, by_id[sid], part, limit, plan.compact)
+                for sid, part, limit in calls
+            ],
+            concurrency=self.concurrency,
+            timeout=plan.call_timeout,
+            deadline=time.monotonic() + plan.budget if plan.budget else None,
+            on_done=settle,
+        )
+        for section_id, result in results.items():
+            if not result.error and parts[section_id]:
+                result.judgement = merge_parts(parts[section_id])
+            elif not result.error:
+                result.error = "not asked"
         return results
+
+
+HUNG_AFTER = 2
+
+
+class OutOfTime(TimeoutError):
+    """A call was not made, or not answered, before the review's deadline."""
+
+
+def describe_failure(exc: BaseException, timeout: float) -> str:
+    """A section's error in one line, for the review's warnings."""
+    if isinstance(exc, OutOfTime):
+        return str(exc)
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, (ValidationError, ValueError, json.JSONDecodeError)):
+        name = type(exc).__name__
+        if "length" in str(exc).lower():
+            return "the answer was cut off at its length limit (a model that repeats itself)"
+        return f"unusable answer ({name})"
+    text = " ".join(str(exc).split())
+    if "length" in text.lower() and "limit" in text.lower():
+        return "the answer was cut off at its length limit (a model that repeats itself)"
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def run_calls(
+    calls: list[Callable[[], SectionJudgement]],
+    *,
+    concurrency: int,
+    timeout: float,
+    deadline: float | None,
+    on_done: Callable[[int, SectionJudgement | BaseException], None] | None = None,
+) -> list[SectionJudgement | BaseException]:
+    """Each call's result or exception, in order. At most `concurrency` calls run at once,
+    each in a daemon thread, waited for at most `timeout` seconds and never past `deadline`
+    (time.monotonic()); a call not started by the deadline is not made. `on_done(k, outcome)`
+    is called in the caller's thread as each call settles."""
+    out: list[SectionJudgement | BaseException] = [
+        OutOfTime("not asked: outside the LLM time budget") for _ in calls
+    ]
+    boxes: list[queue.Queue[tuple[bool, Any]]] = [queue.Queue(maxsize=1) for _ in calls]
+
+    def start(k: int) -> float:
+        def work() -> None:
+            try:
+                boxes[k].put((True, calls[k]()))
+            except BaseException as exc:  # handed to the caller's thread
+                boxes[k].put((False, exc))
+
+        threading.Thread(target=work, daemon=True, name=f"mlsd-llm-{k}").start()
+        return time.monotonic()
+
+    pending = list(range(len(calls)))
+    running: dict[int, float] = {}
+    timeouts_in_a_row = 0
+    started: set[int] = set()
+    while pending or running:
+        now = time.monotonic()
+        while pending and len(running) < concurrency:
+            if deadline is not None and now >= deadline:
+                pending.clear()
+                break
+            k = pending.pop(0)
+            running[k] = start(k)
+            started.add(k)
+        if not running:
+            break
+        # Wait for the running call whose limit comes first.
+        k = min(running, key=lambda i: running[i])
+        limit = running[k] + timeout if deadline is None else min(running[k] + timeout, deadline)
+        try:
+            _, out[k] = boxes[k].get(timeout=max(0.0, limit - time.monotonic()))
+            timeouts_in_a_row = 0
+        except queue.Empty:
+            cut_by_deadline = deadline is not None and running[k] + timeout > deadline
+            out[k] = (
+                OutOfTime("not answered within the LLM time budget")
+                if cut_by_deadline
+                else TimeoutError(f"no answer within {timeout:g} s")
+            )
+            timeouts_in_a_row += 1
+            if timeouts_in_a_row >= HUNG_AFTER:
+                # A model that timed out twice in a row is down or far too slow: the
+                # remaining sections are judged offline instead of waiting for it.
+                for rest in pending:
+                    out[rest] = OutOfTime(
+                        f"not asked: the model timed out on {HUNG_AFTER} calls in a row"
+                    )
+                pending.clear()
+        del running[k]
+        if on_done is not None:
+            on_done(k, out[k])
+    if on_done is not None:
+        for k in (i for i in range(len(calls)) if i not in started):
+            on_done(k, out[k])
+    return out

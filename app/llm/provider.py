@@ -71,3 +71,14 @@ def build_chat_model(settings: Settings) -> Any | None:
         raise LLMError(f"provider '{provider}' needs an extra package: {exc}") from exc
     except Exception as exc:  # init_chat_model raises ValueError and provider-specific errors
         raise LLMError(f"cannot set up LLM '{settings.llm}': {exc}") from exc
+
+
+def with_answer_limit(model: Any, max_tokens: int) -> Any:
+    """A copy of the model with a cap on its answer's length, in the field its provider
+    names (`num_predict` for Ollama, `max_tokens` for OpenAI-compatible servers and most
+    others); the model as it is when it has neither (test fakes)."""
+    fields = getattr(type(model), "model_fields", {})
+    for name in ("num_predict", "max_tokens"):
+        if name in fields and hasattr(model, "model_copy"):
+            return model.model_copy(update={name: max_tokens})
+    return model

@@ -81,12 +81,19 @@ def review_many(
     paths: list[Path],
     jobs: int = 2,
     on_done: Callable[[BatchItem], None] | None = None,
+    on_stage: Callable[[Path, str, float], None] | None = None,
 ) -> list[BatchItem]:
-    """Review every path with up to `jobs` in parallel; results keep the input order."""
+    """Review every path with up to `jobs` in parallel; results keep the input order.
+    `on_stage(path, stage, fraction)` hears each review's progress (the LLM's sections)."""
 
     def one(path: Path) -> BatchItem:
+        def stage(text: str, fraction: float) -> None:
+            if on_stage is not None:
+                on_stage(path, text, fraction)
+
         try:
-            item = BatchItem(path=str(path), review=reviewer.review_path(path, str(path)))
+            review = reviewer.review_path(path, str(path), progress=stage)
+            item = BatchItem(path=str(path), review=review)
         except UnsupportedDocument as exc:
             item = BatchItem(path=str(path), error=str(exc), unsupported=True)
         except MlsdError as exc:

@@ -19,6 +19,10 @@ from ingest.store import KnowledgeStore
 # Sentences beyond the aligned sections that the model also sees (best-scoring first).
 EXTRA_SENTENCES = 12
 PART_CHARS = 6000
+# A draft up to this long is sent whole, first and identical in every section's call, so a
+# server that caches the prompt prefix (llama.cpp, Ollama, vLLM) reads it only once. A longer
+# one is cut into each section's own excerpt.
+SHARED_DRAFT_CHARS = 12000
 
 
 def build_tasks(
@@ -33,6 +37,13 @@ def build_tasks(
 
     Text addressed to the reviewer never reaches the model."""
     usable = [i for i, s in enumerate(draft.sentences) if not (s.placeholder or s.instruction)]
+
+    def line(i: int) -> str:
+        sentence = draft.sentences[i]
+        return f"[{sentence.location.label() or 'text'}] {sentence.text}"
+
+    whole = "\n".join(line(i) for i in usable)
+    shared = len(whole) <= SHARED_DRAFT_CHARS
     tasks = []
     row = 0
     for k, section in enumerate(rubric.sections):
@@ -45,10 +56,6 @@ def build_tasks(
             chosen += ranked[:EXTRA_SENTENCES]
         row += n
         chosen = sorted(set(chosen))
-        lines = [
-            f"[{draft.sentences[i].location.label() or 'text'}] {draft.sentences[i].text}"
-            for i in chosen
-        ]
         hits = store.search_vector(vectors.centroids[k], k=3) if store.count() else []
         tasks.append(
             SectionTask(
@@ -57,7 +64,10 @@ def build_tasks(
                 summary=section.summary,
                 questions=[(q.id, q.text) for q in section.questions],
                 passages=[h.text for h in hits],
-                draft_parts=split_excerpt(lines, PART_CHARS),
+                draft_parts=[whole]
+                if shared
+                else split_excerpt([line(i) for i in chosen], PART_CHARS),
+                shared_draft=shared,
             )
         )
     return tasks
