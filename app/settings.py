@@ -182,12 +182,12 @@ class Settings(BaseSettings):
         description="Most seconds one LLM call may take; with a measured speed (`mlsd llm "
         "check --speed`) a review gives each call twice its expected time, up to this.",
     )
-    llm_budget: float | None = Field(
+    llm_budget: float = Field(
         900.0,
-        gt=0,
+        ge=0,
         description="Seconds all of a review's LLM calls may take together; the sections the "
-        "model cannot judge within it are judged offline, and the review says so. None or 0 "
-        "for no limit.",
+        "model cannot judge within it are judged offline, and the review says so. 0 for "
+        "no limit.",
     )
     llm_concurrency: int = Field(
         1,
