@@ -179,8 +179,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(
         120.0,
         gt=0,
-        description="Most seconds one LLM call may take; with a measured speed (`mlsd llm "
-        "check --speed`) a review gives each call twice its expected time, up to this.",
+        description="Most seconds one LLM call may take while the model's speed is not "
+        "measured; with a measured speed (`mlsd llm check --speed`) each call gets twice its "
+        "expected time, and the budget bounds them all.",
     )
     llm_budget: float = Field(
         900.0,

@@ -103,6 +103,9 @@ def judgement_schema(question_ids: list[str], compact: bool) -> dict[str, Any]:
         "required": ["question_id", "verdict", "quote", "reason"],
         "additionalProperties": False,
     }
+    if compact:
+        del verdict["properties"]["reason"]  # type: ignore[attr-defined]
+        verdict["required"] = ["question_id", "verdict", "quote"]
     count = max(len(question_ids), 1)
     properties: dict[str, Any] = {
         "verdicts": {"type": "array", "items": verdict, "minItems": count, "maxItems": count}
@@ -230,13 +233,17 @@ class LLMJudge:
             call_timeout=self.timeout,
         )
 
-    def _messages(self, task: SectionTask, part: int) -> list[tuple[str, str]]:
+    def _messages(
+        self, task: SectionTask, part: int, compact: bool = False
+    ) -> list[tuple[str, str]]:
         draft = task.draft_parts[part].replace("</draft>", "< /draft>")
+        # A slow model's time goes to the draft and the questions, not to background reading.
+        passages = [] if compact else task.passages
         system, user = self.prompt.render(
             section_title=task.title,
             section_summary=task.summary or "(none)",
             questions="\n".join(f"- {qid}: {text}" for qid, text in task.questions),
-            passages="\n\n".join(f"[{i}] {p}" for i, p in enumerate(task.passages, 1)) or "(none)",
+            passages="\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(none)",
             draft=draft or "(the draft has no text for this section)",
             part=str(part + 1),
             parts=str(len(task.draft_parts)),
@@ -246,7 +253,7 @@ class LLMJudge:
     def _call(
         self, task: SectionTask, part: int, max_tokens: int, compact: bool = False
     ) -> SectionJudgement:
-        messages = self._messages(task, part)
+        messages = self._messages(task, part, compact)
         model: Any = self.model
         try:
             # Constrained JSON where the provider supports it (a JSON schema for OpenAI-
@@ -294,7 +301,7 @@ class LLMJudge:
                 if isinstance(answer, SectionJudgement):
                     parts[section_id].append(answer)
                 else:
-                    result.error = describe_failure(answer, plan.call_timeout)
+                    result.error = describe_failure(answer)
             if remaining[section_id] == 0:
                 done(section_id, result.error or "judged")
 
@@ -304,7 +311,7 @@ class LLMJudge:
                 for sid, part, limit in calls
             ],
             concurrency=self.concurrency,
-            timeout=plan.call_timeout,
+            timeout=[plan.timeouts.get(sid, plan.call_timeout) for sid, _, _ in calls],
             deadline=time.monotonic() + plan.budget if plan.budget else None,
             on_done=settle,
         )
@@ -323,12 +330,12 @@ class OutOfTime(TimeoutError):
     """A call was not made, or not answered, before the review's deadline."""
 
 
-def describe_failure(exc: BaseException, timeout: float) -> str:
+def describe_failure(exc: BaseException) -> str:
     """A section's error in one line, for the review's warnings."""
     if isinstance(exc, OutOfTime):
         return str(exc)
     if isinstance(exc, TimeoutError):
-        return f"no answer within {timeout:g} s"
+        return str(exc) or "no answer in time"
     if isinstance(exc, (ValidationError, ValueError, json.JSONDecodeError)):
         name = type(exc).__name__
         if "length" in str(exc).lower():
@@ -344,14 +351,16 @@ def run_calls(
     calls: list[Callable[[], SectionJudgement]],
     *,
     concurrency: int,
-    timeout: float,
+    timeout: float | list[float],
     deadline: float | None,
     on_done: Callable[[int, SectionJudgement | BaseException], None] | None = None,
 ) -> list[SectionJudgement | BaseException]:
     """Each call's result or exception, in order. At most `concurrency` calls run at once,
     each in a daemon thread, waited for at most `timeout` seconds and never past `deadline`
     (time.monotonic()); a call not started by the deadline is not made. `on_done(k, outcome)`
-    is called in the caller's thread as each call settles."""
+    is called in the caller's thread as each call settles. `timeout` may give each call its
+    own limit."""
+    limits = timeout if isinstance(timeout, list) else [timeout] * len(calls)
     out: list[SectionJudgement | BaseException] = [
         OutOfTime("not asked: outside the LLM time budget") for _ in calls
     ]
@@ -383,17 +392,18 @@ def run_calls(
         if not running:
             break
         # Wait for the running call whose limit comes first.
-        k = min(running, key=lambda i: running[i])
-        limit = running[k] + timeout if deadline is None else min(running[k] + timeout, deadline)
+        k = min(running, key=lambda i: running[i] + limits[i])
+        own = running[k] + limits[k]
+        limit = own if deadline is None else min(own, deadline)
         try:
             _, out[k] = boxes[k].get(timeout=max(0.0, limit - time.monotonic()))
             timeouts_in_a_row = 0
         except queue.Empty:
-            cut_by_deadline = deadline is not None and running[k] + timeout > deadline
+            cut_by_deadline = deadline is not None and own > deadline
             out[k] = (
                 OutOfTime("not answered within the LLM time budget")
                 if cut_by_deadline
-                else TimeoutError(f"no answer within {timeout:g} s")
+                else TimeoutError(f"no answer within {limits[k]:g} s")
             )
             timeouts_in_a_row += 1
             if timeouts_in_a_row >= HUNG_AFTER:

@@ -28,8 +28,10 @@ CHARS_PER_TOKEN = 4.0
 # for max_tokens.
 ANSWER_TOKENS_BASE = 40
 EXPECTED_PER_QUESTION = 60
+EXPECTED_PER_QUESTION_COMPACT = 40  # no reason asked
 EXPECTED_EXTRAS = 200
 BOUND_PER_QUESTION = 220
+BOUND_PER_QUESTION_COMPACT = 150
 BOUND_EXTRAS = 900
 # Below this many answer tokens per second, sections are asked for verdicts only.
 COMPACT_BELOW_TPS = 20.0
@@ -64,7 +66,12 @@ class CallPlan(BaseModel):
     max_tokens: dict[str, int] = Field(
         default_factory=dict, description="Answer length allowed per section."
     )
-    call_timeout: float = Field(description="Seconds one call may take.")
+    call_timeout: float = Field(description="Seconds a call may take (unless `timeouts` says).")
+    timeouts: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds each section's call may take: twice its expected time at the "
+        "measured speed (the first call also reads the draft).",
+    )
     compact: bool = Field(
         False, description="Ask for verdicts only, no suggested text or risks (a slow model)."
     )
@@ -75,14 +82,16 @@ class CallPlan(BaseModel):
 
 def answer_tokens(questions: int, compact: bool = False) -> int:
     """The most tokens a section's answer may take (its max_tokens): its schema's bound."""
-    extras = 0 if compact else BOUND_EXTRAS
-    return ANSWER_TOKENS_BASE + BOUND_PER_QUESTION * max(questions, 1) + extras
+    if compact:
+        return ANSWER_TOKENS_BASE + BOUND_PER_QUESTION_COMPACT * max(questions, 1)
+    return ANSWER_TOKENS_BASE + BOUND_PER_QUESTION * max(questions, 1) + BOUND_EXTRAS
 
 
 def expected_tokens(questions: int, compact: bool = False) -> int:
     """The tokens a section's answer usually takes, for planning time."""
-    extras = 0 if compact else EXPECTED_EXTRAS
-    return ANSWER_TOKENS_BASE + EXPECTED_PER_QUESTION * max(questions, 1) + extras
+    if compact:
+        return ANSWER_TOKENS_BASE + EXPECTED_PER_QUESTION_COMPACT * max(questions, 1)
+    return ANSWER_TOKENS_BASE + EXPECTED_PER_QUESTION * max(questions, 1) + EXPECTED_EXTRAS
 
 
 def tokens(chars: int) -> float:
@@ -102,7 +111,7 @@ def plan_calls(
 
     Without a measured speed every section is asked, each call limited by `call_timeout`
     and the budget. With one, the calls that fit the budget are asked, each limited to
-    SLACK times its expected time (never more than `call_timeout`)."""
+    SLACK times its expected time (the budget still bounds them all)."""
     if speed is None:
         return CallPlan(
             sections=[sid for sid, _ in sections],
@@ -112,8 +121,8 @@ def plan_calls(
         )
     compact = speed.output_tps < COMPACT_BELOW_TPS
     chosen: list[str] = []
+    limits: dict[str, float] = {}
     total = 0.0
-    longest = 0.0
     for k, (sid, n) in enumerate(sections):
         # The draft is read once, with the first call; later calls reuse its cached prefix.
         prompt = SECTION_PROMPT_TOKENS + (tokens(draft_chars) if k == 0 else 0.0)
@@ -122,10 +131,9 @@ def plan_calls(
             break
         chosen.append(sid)
         total += seconds
-        # A call may write up to its bound: its limit allows for that, within reason.
-        longest = max(longest, speed.seconds(prompt, answer_tokens(n, compact)))
+        limits[sid] = round(max(MIN_CALL_SECONDS, SLACK * seconds), 1)
     skipped = [sid for sid, _ in sections if sid not in chosen]
-    timeout = min(call_timeout, max(MIN_CALL_SECONDS, SLACK * longest))
+    timeout = max(limits.values(), default=call_timeout)
     note = ""
     if skipped:
         note = (
@@ -138,6 +146,7 @@ def plan_calls(
         skipped=skipped,
         max_tokens={sid: answer_tokens(n, compact) for sid, n in sections if sid in chosen},
         call_timeout=round(timeout, 1),
+        timeouts=limits,
         compact=compact,
         budget=budget,
         expected_seconds=round(total, 1),
