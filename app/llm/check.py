@@ -71,20 +71,27 @@ class CallTimeout(TimeoutError):
     """A model call took longer than its time limit."""
 
 
-def call_with_timeout(call: Callable[[], T], timeout: float) -> T:
-    """The call's result, its exception, or CallTimeout after `timeout` seconds.
-
-    The call runs in a daemon thread that is abandoned on timeout: a hung server never
-    hangs the caller, nor the interpreter at exit."""
+def start_call(call: Callable[[], T], name: str = "mlsd-llm-call") -> queue.Queue[tuple[bool, Any]]:
+    """Start `call` in a daemon thread; its (True, result) or (False, exception) arrives in
+    the returned queue. A daemon thread never keeps the interpreter alive at exit."""
     box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
 
     def work() -> None:
         try:
             box.put((True, call()))
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # handed to the caller's thread
             box.put((False, exc))
 
-    threading.Thread(target=work, daemon=True, name="mlsd-llm-call").start()
+    threading.Thread(target=work, daemon=True, name=name).start()
+    return box
+
+
+def call_with_timeout(call: Callable[[], T], timeout: float) -> T:
+    """The call's result, its exception, or CallTimeout after `timeout` seconds.
+
+    The call runs in a daemon thread that is abandoned on timeout: a hung server never
+    hangs the caller, nor the interpreter at exit."""
+    box = start_call(call)
     try:
         ok, value = box.get(timeout=timeout)
     except queue.Empty:

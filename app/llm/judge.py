@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import queue
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field, ValidationError
 
-from app.llm.plan import CallPlan, plan_calls
-from app.llm.plan import ModelSpeed as ModelSpeed
+from app.llm.check import start_call
+from app.llm.plan import CallPlan, ModelSpeed, plan_calls
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.provider import with_answer_limit
 
@@ -155,7 +154,8 @@ def parse_judgement(raw: Any) -> SectionJudgement:
 
 
 def _bounded(judgement: SectionJudgement) -> SectionJudgement:
-    """The judgement with its texts cut to the schema's bounds."""
+    """The judgement with its texts cut, with room to spare, near the schema's bounds (a
+    provider that ignores the schema is trimmed, not rejected)."""
     for verdict in judgement.verdicts:
         verdict.quote = verdict.quote[: QUOTE_CHARS * 2]
         verdict.reason = verdict.reason[: REASON_CHARS * 2]
@@ -332,18 +332,15 @@ class OutOfTime(TimeoutError):
 
 def describe_failure(exc: BaseException) -> str:
     """A section's error in one line, for the review's warnings."""
-    if isinstance(exc, OutOfTime):
-        return str(exc)
-    if isinstance(exc, TimeoutError):
-        return str(exc) or "no answer in time"
-    if isinstance(exc, (ValidationError, ValueError, json.JSONDecodeError)):
-        name = type(exc).__name__
-        if "length" in str(exc).lower():
-            return "the answer was cut off at its length limit (a model that repeats itself)"
-        return f"unusable answer ({name})"
     text = " ".join(str(exc).split())
-    if "length" in text.lower() and "limit" in text.lower():
+    if isinstance(exc, TimeoutError):  # OutOfTime too: its message says which budget
+        return text or "no answer in time"
+    if "length" in text.lower() and (
+        "limit" in text.lower() or isinstance(exc, (ValidationError, ValueError))
+    ):
         return "the answer was cut off at its length limit (a model that repeats itself)"
+    if isinstance(exc, (ValidationError, ValueError)):  # json.JSONDecodeError is a ValueError
+        return f"unusable answer ({type(exc).__name__})"
     return f"{type(exc).__name__}: {text[:200]}"
 
 
@@ -364,22 +361,10 @@ def run_calls(
     out: list[SectionJudgement | BaseException] = [
         OutOfTime("not asked: outside the LLM time budget") for _ in calls
     ]
-    boxes: list[queue.Queue[tuple[bool, Any]]] = [queue.Queue(maxsize=1) for _ in calls]
-
-    def start(k: int) -> float:
-        def work() -> None:
-            try:
-                boxes[k].put((True, calls[k]()))
-            except BaseException as exc:  # handed to the caller's thread
-                boxes[k].put((False, exc))
-
-        threading.Thread(target=work, daemon=True, name=f"mlsd-llm-{k}").start()
-        return time.monotonic()
-
+    boxes: dict[int, queue.Queue[tuple[bool, Any]]] = {}
     pending = list(range(len(calls)))
     running: dict[int, float] = {}
     timeouts_in_a_row = 0
-    started: set[int] = set()
     while pending or running:
         now = time.monotonic()
         while pending and len(running) < concurrency:
@@ -387,8 +372,8 @@ def run_calls(
                 pending.clear()
                 break
             k = pending.pop(0)
-            running[k] = start(k)
-            started.add(k)
+            boxes[k] = start_call(calls[k], name=f"mlsd-llm-{k}")
+            running[k] = time.monotonic()
         if not running:
             break
         # Wait for the running call whose limit comes first.
@@ -418,6 +403,6 @@ def run_calls(
         if on_done is not None:
             on_done(k, out[k])
     if on_done is not None:
-        for k in (i for i in range(len(calls)) if i not in started):
+        for k in (i for i in range(len(calls)) if i not in boxes):
             on_done(k, out[k])
     return out

@@ -118,7 +118,11 @@ class Reviewer:
         the built-in sections it matches (app.review.topics), on first use."""
         with self._rubric_lock:
             if not self._topics_lent:
-                self._rubric = borrow_topics(self._rubric, _reference_rubric(), self.store.embedder)
+                # Only a template with derived cues needs the built-in one (and the model).
+                if any(s.cues_derived for s in self._rubric.sections):
+                    self._rubric = borrow_topics(
+                        self._rubric, _reference_rubric(), self.store.embedder
+                    )
                 self._topics_lent = True
         return self._rubric
 
