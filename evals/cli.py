@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from app.api import make_reviewer
 from app.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
+    FirstBuild,
     make_settings,
     settings_options,
     warn,
 )
-from app.review.pipeline import Reviewer
-from app.rubric import load_rubric
-from app.settings import Settings
-from evals.run import EvalReport, check_floors, evaluate, load_floors
+
+if TYPE_CHECKING:
+    from app.review.pipeline import Reviewer
+    from app.settings import Settings
+    from evals.run import EvalReport
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -107,6 +109,13 @@ def _table(report: EvalReport) -> str:
     help="With --realdocs: compare reviews against the default template with reviews against "
     "the template this map names (evals/templates/second-map.yaml), on the same mapped labels.",
 )
+@click.option(
+    "--subset",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --llm: review only this many labelled cases (spread over their kinds), "
+    "offline and with the model, and compare both with the labels. For a slow local model.",
+)
 @settings_options
 def eval_command(
     check: bool,
@@ -118,6 +127,7 @@ def eval_command(
     inject: bool,
     fit: bool,
     template_map: Path | None,
+    subset: int | None,
     data_dir: Path | None,
     llm: str | None,
     llm_base_url: str | None,
@@ -127,13 +137,19 @@ def eval_command(
     Offline by default; with --llm SPEC the same harness judges with that model, so teams
     can compare models on the same cases.
     """
+    from app.api import make_reviewer
+    from evals.run import check_floors, evaluate, load_floors
+
     if realdocs is not None and not realdocs.is_dir():
         warn(f"mlsd eval: {realdocs} is not a folder; fill it with python -m evals.realdocs.fill")
         return EXIT_ERROR
     settings = make_settings(data_dir, llm, llm_base_url)
-    reviewer = make_reviewer(
-        settings, use_cache=False, on_build=lambda: warn("mlsd: building the knowledge base...")
-    )
+    reviewer = make_reviewer(settings, use_cache=False, on_build=FirstBuild(settings).start)
+    if subset is not None:
+        if reviewer.llm is None:
+            warn("mlsd eval: --subset compares a model with offline; give the model with --llm")
+            return EXIT_ERROR
+        return _llm_subset(reviewer, subset, out, as_json)
     if realdocs is not None:
         if inject:
             return _inject(reviewer, realdocs, out, as_json)
@@ -195,8 +211,28 @@ def _realdocs(reviewer: Reviewer, folder: Path, out: Path | None, as_json: bool,
     return EXIT_OK
 
 
+def _llm_subset(reviewer: Reviewer, subset: int, out: Path | None, as_json: bool) -> int:
+    from app.review.pipeline import Reviewer
+    from evals.cases import load_cases
+    from evals.llm_eval import compare_llm, pick_cases, render
+
+    offline = Reviewer(
+        reviewer.settings.model_copy(update={"llm": "none"}),
+        reviewer.store,
+        use_cache=False,
+    )
+    report = compare_llm(offline, reviewer, pick_cases(load_cases(), subset))
+    click.echo(report.model_dump_json(indent=2) if as_json else render(report))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
 def _reviewer_for(reviewer: Reviewer) -> Callable[[Path], Reviewer]:
     """Reviewers of other templates sharing this one's settings, store and LLM."""
+    from app.review.pipeline import Reviewer
+    from app.rubric import load_rubric
 
     def build(template: Path) -> Reviewer:
         return Reviewer(

@@ -9,7 +9,8 @@ import threading
 import time
 from pathlib import Path
 
-from app.llm.judge import OutOfTime, SectionJudgement, run_calls
+from app.llm.calls import GaveUp, OutOfTime, run_calls
+from app.llm.judge import SectionJudgement
 from app.llm.plan import (
     SECTION_PROMPT_TOKENS,
     ModelSpeed,
@@ -114,7 +115,7 @@ def test_a_hung_model_is_given_up_after_two_timeouts_and_the_rest_is_not_asked()
     assert time.monotonic() - started < 5
     assert calls_made == [0, 1]
     assert [type(o) for o in out[:2]] == [TimeoutError, TimeoutError]
-    assert all(isinstance(o, OutOfTime) and "2 calls in a row" in str(o) for o in out[2:])
+    assert all(isinstance(o, GaveUp) and "2 calls in a row" in str(o) for o in out[2:])
 
 
 def test_the_deadline_stops_calls_that_would_run_past_it() -> None:
@@ -131,7 +132,7 @@ def test_the_deadline_stops_calls_that_would_run_past_it() -> None:
 def test_abandoned_calls_never_keep_the_process_alive() -> None:
     script = (
         "import time\n"
-        "from app.llm.judge import run_calls\n"
+        "from app.llm.calls import run_calls\n"
         "out = run_calls([lambda: time.sleep(60)], concurrency=1, timeout=0.2, deadline=None)\n"
         "print(type(out[0]).__name__)\n"
     )

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from app import knowledge
 from app.llm.judge import LLMJudge
+from app.llm.plan import ModelSpeed
 from app.review import Reviewer
 from app.review.models import Verdict
 from app.settings import load_settings
@@ -153,3 +154,70 @@ def test_injected_instructions_never_reach_the_model_nor_count(kb_dir: Path, emb
     covered = [v for s in review.sections for v in s.verdicts if v.verdict is Verdict.COVERED]
     assert not any(v.judged_by == "fake:judge" for v in covered)
     assert review.score < 45
+
+
+def compact_answer(verdicts: list[tuple[str, str, int]]) -> str:
+    return json.dumps(
+        {"verdicts": [{"question_id": q, "verdict": v, "sentence": n} for q, v, n in verdicts]}
+    )
+
+
+def slow_reviewer(kb_dir: Path, embedder: Any, model: PromptedFake) -> Reviewer:
+    """A reviewer whose model writes 4 tokens/s: it is asked the compact answer."""
+    settings = load_settings(data_dir=kb_dir)
+    speed = ModelSpeed(model="fake:slow", prompt_tps=40.0, output_tps=4.0)
+    judge = LLMJudge(model, "fake:slow", timeout=10.0, concurrency=2, speed=speed)
+    return Reviewer(settings, knowledge.open_store(settings, embedder), use_cache=False, llm=judge)
+
+
+def test_a_slow_model_points_at_draft_sentences_by_number_and_each_is_checked(
+    kb_dir: Path, embedder: Any
+) -> None:
+    def policy(prompt: str) -> str:
+        numbers = re.findall(r"^- (\d+): ", prompt, re.MULTILINE)
+        latency = int(re.findall(r"^\[S(\d+)\] [^\n]*p99 latency under 300 ms", prompt, re.M)[0])
+        if re.search(r"^Template section: [\d.]* ?Requirements", prompt, re.M):
+            # The latency sentence answers the first question; the second points nowhere.
+            rest = [(n, "missing", 0) for n in numbers[2:]]
+            return compact_answer([("1", "covered", latency), ("2", "covered", 99999), *rest])
+        # Everywhere else: "covered", pointing at the latency sentence (not about them).
+        return compact_answer([(n, "covered", latency) for n in numbers])
+
+    model = fake(policy)
+    review = slow_reviewer(kb_dir, embedder, model).review_path(DRAFT)
+    assert model.prompts and all("Reference passages" not in p for p in model.prompts)
+    assert all(re.search(r"^\[S\d+\] ", p, re.M) for p in model.prompts)
+    q1 = verdict(review, "requirements.q1")
+    assert q1.verdict is Verdict.COVERED and q1.judged_by == "fake:slow"
+    assert LATENCY in q1.evidence[0].quote and q1.evidence[0].location.line_start == 22
+    q2 = verdict(review, "requirements.q2")
+    assert q2.judged_by == "fake:slow (downgraded)" and "sentence is not in the draft" in q2.reason
+    fairness = verdict(review, "fairness.q1")
+    assert fairness.verdict is not Verdict.COVERED
+    assert "sentence is not about this question" in fairness.reason
+
+
+def test_sections_left_out_by_the_budget_are_reported_as_such_not_as_failures(
+    kb_dir: Path, embedder: Any
+) -> None:
+    def policy(prompt: str) -> str:
+        return compact_answer([(n, "missing", 0) for n in re.findall(r"^- (\d+): ", prompt, re.M)])
+
+    settings = load_settings(data_dir=kb_dir)
+    # At 40 prompt and 4 answer tokens/s, 60 s covers the first section or two, not 25.
+    speed = ModelSpeed(model="fake:slow", prompt_tps=40.0, output_tps=4.0)
+    judge = LLMJudge(
+        fake(policy), "fake:slow", timeout=10.0, concurrency=1, speed=speed, budget=60.0
+    )
+    reviewer = Reviewer(
+        settings, knowledge.open_store(settings, embedder), use_cache=False, llm=judge
+    )
+    review = reviewer.review_path(DRAFT)
+    by_model = [s for s in review.sections if s.judged_by == "fake:slow"]
+    left = [s for s in review.sections if s.judged_by == "offline (LLM: outside its time budget)"]
+    assert by_model and left and len(by_model) + len(left) == len(review.sections)
+    assert any(
+        f"the LLM judged {len(by_model)} of 25 sections; {len(left)} did not fit its 60 s" in w
+        for w in review.warnings
+    )
+    assert not any("failed" in w for w in review.warnings)

@@ -8,13 +8,16 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.chat.history import render_history
 from app.chat.models import ChatCitation, ChatTurn
-from app.llm.check import CallTimeout, call_with_timeout
+from app.llm.calls import CallTimeout, call_with_timeout
 from app.llm.prompts import load_prompt
 from app.llm.provider import with_answer_limit
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 ANSWER_FIELDS = frozenset({"passages", "question", "count"})
 CONDENSE_FIELDS = frozenset({"history", "question"})
@@ -62,7 +65,7 @@ ANSWER_MAX_TOKENS = 700
 CONDENSE_MAX_TOKENS = 80
 
 
-def stream_text(model: Any, messages: Sequence[Message], timeout: float) -> Iterator[str]:
+def stream_text(model: BaseChatModel, messages: Sequence[Message], timeout: float) -> Iterator[str]:
     """The model's answer as text pieces, as they arrive.
 
     Raises LLMFailure when the stream fails or no piece arrives for `timeout` s (a slow but

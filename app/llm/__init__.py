@@ -1,5 +1,21 @@
 """LLM support: building a LangChain chat model from settings, prompts, and the section judge."""
 
-from app.llm.provider import LLMError, build_chat_model, describe_spec
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from app.llm.provider import LLMError, build_chat_model, describe_spec
 
 __all__ = ["LLMError", "build_chat_model", "describe_spec"]
+
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "LLMError": "app.llm.provider",
+        "build_chat_model": "app.llm.provider",
+        "describe_spec": "app.llm.provider",
+    },
+)

@@ -6,17 +6,16 @@ The same diagnosis explains a failed chat or review call. Messages never contain
 from __future__ import annotations
 
 import os
-import queue
 import re
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from app.llm.calls import call_with_timeout
 from app.llm.plan import ModelSpeed
 from app.llm.provider import LLMError, build_chat_model, describe_spec
 from app.settings import Settings
@@ -39,8 +38,6 @@ DEFAULT_CHECK_TIMEOUT = 10.0
 _DEFAULT_URLS = {"ollama": "http://localhost:11434", "openai": "https://api.openai.com/v1"}
 _KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-*]{4,}")
 _KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GROQ_API_KEY", "MISTRAL_API_KEY")
-
-T = TypeVar("T")
 
 
 class LLMCheck(BaseModel):
@@ -65,41 +62,6 @@ class Diagnosis:
     problem: Problem
     message: str
     fix: str
-
-
-class CallTimeout(TimeoutError):
-    """A model call took longer than its time limit."""
-
-
-def start_call(call: Callable[[], T], name: str = "mlsd-llm-call") -> queue.Queue[tuple[bool, Any]]:
-    """Start `call` in a daemon thread; its (True, result) or (False, exception) arrives in
-    the returned queue. A daemon thread never keeps the interpreter alive at exit."""
-    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-
-    def work() -> None:
-        try:
-            box.put((True, call()))
-        except BaseException as exc:  # handed to the caller's thread
-            box.put((False, exc))
-
-    threading.Thread(target=work, daemon=True, name=name).start()
-    return box
-
-
-def call_with_timeout(call: Callable[[], T], timeout: float) -> T:
-    """The call's result, its exception, or CallTimeout after `timeout` seconds.
-
-    The call runs in a daemon thread that is abandoned on timeout: a hung server never
-    hangs the caller, nor the interpreter at exit."""
-    box = start_call(call)
-    try:
-        ok, value = box.get(timeout=timeout)
-    except queue.Empty:
-        raise CallTimeout(f"no answer within {timeout:g} s") from None
-    if not ok:
-        raise value
-    result: T = value
-    return result
 
 
 def base_url(settings: Settings, provider: str) -> str:

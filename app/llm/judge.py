@@ -1,28 +1,38 @@
-"""The LLM section judge: one structured call per template section (split when long),
-bounded concurrency, a timeout per call. It returns raw judgements; app.review.llm_merge
-checks them against the draft before anything is believed."""
+"""The LLM section judge, model side: one structured call per template section (split when
+long), in the order and within the time limits of a CallPlan (app.llm.plan), each waited for
+through app.llm.calls. It returns raw judgements; app.review.llm_review builds the tasks and
+checks every answer against the draft before anything is believed.
+
+Two answer shapes. The full one gives, per question, a verdict, a quote copied from the draft
+and a reason, plus suggested text and risks. The compact one, for a slow model (a laptop CPU
+writes 4 tokens/s), gives only a verdict and the number of the draft sentence that shows it
+(`[S12]` in the prompt): about 15 tokens a question instead of 60."""
 
 from __future__ import annotations
 
 import json
-import queue
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from app.llm.check import start_call
+from app.llm.calls import OutOfTime, describe_failure, run_calls
 from app.llm.plan import CallPlan, ModelSpeed, plan_calls
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.provider import with_answer_limit
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
 REQUIRED = frozenset(
     {"section_title", "section_summary", "questions", "passages", "draft", "part", "parts"}
+)
+REQUIRED_COMPACT = frozenset(
+    {"section_title", "section_summary", "questions", "draft", "part", "parts"}
 )
 
 
@@ -33,6 +43,7 @@ class LLMVerdict(BaseModel):
     verdict: Literal["covered", "partial", "missing", "not_applicable"]
     quote: str = ""
     reason: str = ""
+    sentence: int = Field(0, description="The draft sentence [S<n>] that shows it; 0 for none.")
 
 
 class LLMRisk(BaseModel):
@@ -64,6 +75,8 @@ class SectionTask:
     draft_parts: list[str]
     # The same draft text for every section (sent first, so a server caches it once).
     shared_draft: bool = False
+    # The highest sentence number [S<n>] in the draft text.
+    sentences: int = 0
 
 
 @dataclass
@@ -72,6 +85,8 @@ class SectionResult:
 
     judgement: SectionJudgement | None = None
     error: str = ""
+    # True when the section was left to the offline judge by the time budget, not by a fault.
+    out_of_time: bool = False
     calls: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -87,24 +102,36 @@ SUGGESTION_CHARS = 600
 RISKS = 2
 
 
-def judgement_schema(question_ids: list[str], compact: bool) -> dict[str, Any]:
-    """The JSON schema a section's answer must follow: one verdict per question, by its id;
-    `compact` asks for verdicts only (a slow model's time goes to judging, not to writing
-    suggestions)."""
-    verdict = {
-        "type": "object",
-        "properties": {
-            "question_id": {"enum": question_ids} if question_ids else {"type": "string"},
-            "verdict": {"enum": ["covered", "partial", "missing", "not_applicable"]},
-            "quote": {"type": "string", "maxLength": QUOTE_CHARS},
-            "reason": {"type": "string", "maxLength": REASON_CHARS},
-        },
-        "required": ["question_id", "verdict", "quote", "reason"],
-        "additionalProperties": False,
-    }
+def judgement_schema(question_ids: list[str], compact: bool, sentences: int = 0) -> dict[str, Any]:
+    """The JSON schema a section's answer must follow: one verdict per question, by its id.
+    `compact` asks for verdicts and sentence numbers only (a slow model's time goes to
+    judging, not to writing quotes, reasons and suggestions)."""
+    question = {"enum": question_ids} if question_ids else {"type": "string"}
+    verdict_enum = {"enum": ["covered", "partial", "missing", "not_applicable"]}
+    verdict: dict[str, Any]
     if compact:
-        del verdict["properties"]["reason"]  # type: ignore[attr-defined]
-        verdict["required"] = ["question_id", "verdict", "quote"]
+        verdict = {
+            "type": "object",
+            "properties": {
+                "question_id": question,
+                "verdict": verdict_enum,
+                "sentence": {"type": "integer", "minimum": 0, "maximum": max(sentences, 0)},
+            },
+            "required": ["question_id", "verdict", "sentence"],
+            "additionalProperties": False,
+        }
+    else:
+        verdict = {
+            "type": "object",
+            "properties": {
+                "question_id": question,
+                "verdict": verdict_enum,
+                "quote": {"type": "string", "maxLength": QUOTE_CHARS},
+                "reason": {"type": "string", "maxLength": REASON_CHARS},
+            },
+            "required": ["question_id", "verdict", "quote", "reason"],
+            "additionalProperties": False,
+        }
     count = max(len(question_ids), 1)
     properties: dict[str, Any] = {
         "verdicts": {"type": "array", "items": verdict, "minItems": count, "maxItems": count}
@@ -219,6 +246,7 @@ class LLMJudge:
         self.timeout = timeout
         self.concurrency = concurrency
         self.prompt = prompt or load_prompt("review_section", REQUIRED)
+        self.compact_prompt = load_prompt("review_section_compact", REQUIRED_COMPACT)
         self.budget = budget
         self.speed = speed
 
@@ -237,36 +265,57 @@ class LLMJudge:
         self, task: SectionTask, part: int, compact: bool = False
     ) -> list[tuple[str, str]]:
         draft = task.draft_parts[part].replace("</draft>", "< /draft>")
-        # A slow model's time goes to the draft and the questions, not to background reading.
-        passages = [] if compact else task.passages
-        system, user = self.prompt.render(
-            section_title=task.title,
-            section_summary=task.summary or "(none)",
-            questions="\n".join(f"- {qid}: {text}" for qid, text in task.questions),
-            passages="\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(none)",
-            draft=draft or "(the draft has no text for this section)",
-            part=str(part + 1),
-            parts=str(len(task.draft_parts)),
-        )
+        if compact:
+            # A slow model's time goes to the draft and the questions, not to background
+            # reading; its questions are numbered 1..n (one token each in the answer).
+            questions = "\n".join(f"- {k}: {text}" for k, (_, text) in enumerate(task.questions, 1))
+            system, user = self.compact_prompt.render(
+                section_title=task.title,
+                section_summary=task.summary or "(none)",
+                questions=questions,
+                draft=draft or "(the draft has no text for this section)",
+                part=str(part + 1),
+                parts=str(len(task.draft_parts)),
+            )
+        else:
+            system, user = self.prompt.render(
+                section_title=task.title,
+                section_summary=task.summary or "(none)",
+                questions="\n".join(f"- {qid}: {text}" for qid, text in task.questions),
+                passages="\n\n".join(f"[{i}] {p}" for i, p in enumerate(task.passages, 1))
+                or "(none)",
+                draft=draft or "(the draft has no text for this section)",
+                part=str(part + 1),
+                parts=str(len(task.draft_parts)),
+            )
         return [("system", system), ("human", user)] if system else [("human", user)]
 
     def _call(
         self, task: SectionTask, part: int, max_tokens: int, compact: bool = False
     ) -> SectionJudgement:
         messages = self._messages(task, part, compact)
-        model: Any = self.model
+        ids = [qid for qid, _ in task.questions]
+        asked = [str(k) for k in range(1, len(ids) + 1)] if compact else ids
+        model = self.model
         try:
             # Constrained JSON where the provider supports it (a JSON schema for OpenAI-
             # compatible servers such as llama.cpp's), and a cap on the answer's length: a
             # small model otherwise repeats itself inside the JSON until the context ends.
             structured = with_answer_limit(model, max_tokens).with_structured_output(
-                judgement_schema([qid for qid, _ in task.questions], compact), method="json_schema"
+                judgement_schema(asked, compact, task.sentences), method="json_schema"
             )
         except (NotImplementedError, TypeError, ValueError, AttributeError):
             structured = None
         if structured is not None:
-            return parse_judgement(structured.invoke(messages))
-        return parse_judgement(with_answer_limit(model, max_tokens).invoke(messages))
+            judgement = parse_judgement(structured.invoke(messages))
+        else:
+            judgement = parse_judgement(with_answer_limit(model, max_tokens).invoke(messages))
+        if compact:
+            by_number = dict(zip(asked, ids, strict=True))
+            for verdict in judgement.verdicts:
+                verdict.question_id = by_number.get(verdict.question_id.strip(), "")
+            judgement.verdicts = [v for v in judgement.verdicts if v.question_id]
+        return judgement
 
     def run(
         self,
@@ -282,6 +331,7 @@ class LLMJudge:
         results: dict[str, SectionResult] = {t.section_id: SectionResult() for t in tasks}
         for section_id in plan.skipped:
             results[section_id].error = "not asked: outside the LLM time budget"
+            results[section_id].out_of_time = True
         by_id = {t.section_id: t for t in tasks}
         calls = [
             (sid, part, plan.max_tokens.get(sid, 512))
@@ -302,6 +352,7 @@ class LLMJudge:
                     parts[section_id].append(answer)
                 else:
                     result.error = describe_failure(answer)
+                    result.out_of_time = isinstance(answer, OutOfTime)
             if remaining[section_id] == 0:
                 done(section_id, result.error or "judged")
 
@@ -321,88 +372,3 @@ class LLMJudge:
             elif not result.error:
                 result.error = "not asked"
         return results
-
-
-HUNG_AFTER = 2
-
-
-class OutOfTime(TimeoutError):
-    """A call was not made, or not answered, before the review's deadline."""
-
-
-def describe_failure(exc: BaseException) -> str:
-    """A section's error in one line, for the review's warnings."""
-    text = " ".join(str(exc).split())
-    if isinstance(exc, TimeoutError):  # OutOfTime too: its message says which budget
-        return text or "no answer in time"
-    if "length" in text.lower() and (
-        "limit" in text.lower() or isinstance(exc, (ValidationError, ValueError))
-    ):
-        return "the answer was cut off at its length limit (a model that repeats itself)"
-    if isinstance(exc, (ValidationError, ValueError)):  # json.JSONDecodeError is a ValueError
-        return f"unusable answer ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {text[:200]}"
-
-
-def run_calls(
-    calls: list[Callable[[], SectionJudgement]],
-    *,
-    concurrency: int,
-    timeout: float | list[float],
-    deadline: float | None,
-    on_done: Callable[[int, SectionJudgement | BaseException], None] | None = None,
-) -> list[SectionJudgement | BaseException]:
-    """Each call's result or exception, in order. At most `concurrency` calls run at once,
-    each in a daemon thread, waited for at most `timeout` seconds and never past `deadline`
-    (time.monotonic()); a call not started by the deadline is not made. `on_done(k, outcome)`
-    is called in the caller's thread as each call settles. `timeout` may give each call its
-    own limit."""
-    limits = timeout if isinstance(timeout, list) else [timeout] * len(calls)
-    out: list[SectionJudgement | BaseException] = [
-        OutOfTime("not asked: outside the LLM time budget") for _ in calls
-    ]
-    boxes: dict[int, queue.Queue[tuple[bool, Any]]] = {}
-    pending = list(range(len(calls)))
-    running: dict[int, float] = {}
-    timeouts_in_a_row = 0
-    while pending or running:
-        now = time.monotonic()
-        while pending and len(running) < concurrency:
-            if deadline is not None and now >= deadline:
-                pending.clear()
-                break
-            k = pending.pop(0)
-            boxes[k] = start_call(calls[k], name=f"mlsd-llm-{k}")
-            running[k] = time.monotonic()
-        if not running:
-            break
-        # Wait for the running call whose limit comes first.
-        k = min(running, key=lambda i: running[i] + limits[i])
-        own = running[k] + limits[k]
-        limit = own if deadline is None else min(own, deadline)
-        try:
-            _, out[k] = boxes[k].get(timeout=max(0.0, limit - time.monotonic()))
-            timeouts_in_a_row = 0
-        except queue.Empty:
-            cut_by_deadline = deadline is not None and own > deadline
-            out[k] = (
-                OutOfTime("not answered within the LLM time budget")
-                if cut_by_deadline
-                else TimeoutError(f"no answer within {limits[k]:g} s")
-            )
-            timeouts_in_a_row += 1
-            if timeouts_in_a_row >= HUNG_AFTER:
-                # A model that timed out twice in a row is down or far too slow: the
-                # remaining sections are judged offline instead of waiting for it.
-                for rest in pending:
-                    out[rest] = OutOfTime(
-                        f"not asked: the model timed out on {HUNG_AFTER} calls in a row"
-                    )
-                pending.clear()
-        del running[k]
-        if on_done is not None:
-            on_done(k, out[k])
-    if on_done is not None:
-        for k in (i for i in range(len(calls)) if i not in boxes):
-            on_done(k, out[k])
-    return out

@@ -27,13 +27,15 @@ CHARS_PER_TOKEN = 4.0
 # schema allows (app.llm.judge.judgement_schema) at a pessimistic 1.5 characters a token,
 # for max_tokens.
 ANSWER_TOKENS_BASE = 40
+ANSWER_TOKENS_BASE_COMPACT = 12  # {"verdicts": [...]}
 EXPECTED_PER_QUESTION = 60
-EXPECTED_PER_QUESTION_COMPACT = 40  # no reason asked
+EXPECTED_PER_QUESTION_COMPACT = 20  # a verdict and a sentence number
 EXPECTED_EXTRAS = 200
 BOUND_PER_QUESTION = 220
-BOUND_PER_QUESTION_COMPACT = 150
+BOUND_PER_QUESTION_COMPACT = 50
 BOUND_EXTRAS = 900
-# Below this many answer tokens per second, sections are asked for verdicts only.
+# Below this many answer tokens per second, sections are asked for verdicts and sentence
+# numbers only (app.llm.judge's compact answer).
 COMPACT_BELOW_TPS = 20.0
 # Tokens of the fixed part of a section's prompt (its title, questions and instructions).
 SECTION_PROMPT_TOKENS = 250
@@ -83,14 +85,14 @@ class CallPlan(BaseModel):
 def answer_tokens(questions: int, compact: bool = False) -> int:
     """The most tokens a section's answer may take (its max_tokens): its schema's bound."""
     if compact:
-        return ANSWER_TOKENS_BASE + BOUND_PER_QUESTION_COMPACT * max(questions, 1)
+        return ANSWER_TOKENS_BASE_COMPACT + BOUND_PER_QUESTION_COMPACT * max(questions, 1)
     return ANSWER_TOKENS_BASE + BOUND_PER_QUESTION * max(questions, 1) + BOUND_EXTRAS
 
 
 def expected_tokens(questions: int, compact: bool = False) -> int:
     """The tokens a section's answer usually takes, for planning time."""
     if compact:
-        return ANSWER_TOKENS_BASE + EXPECTED_PER_QUESTION_COMPACT * max(questions, 1)
+        return ANSWER_TOKENS_BASE_COMPACT + EXPECTED_PER_QUESTION_COMPACT * max(questions, 1)
     return ANSWER_TOKENS_BASE + EXPECTED_PER_QUESTION * max(questions, 1) + EXPECTED_EXTRAS
 
 

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import ConfigError
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 class LLMError(ConfigError):
@@ -30,7 +33,7 @@ def describe_spec(spec: str) -> tuple[str, str]:
     return provider.lower(), model
 
 
-def build_chat_model(settings: Settings) -> Any | None:
+def build_chat_model(settings: Settings) -> BaseChatModel | None:
     """The chat model the settings name, or None in offline mode. Nothing is contacted here."""
     provider, model = describe_spec(settings.llm)
     if provider == "none":
@@ -66,14 +69,15 @@ def build_chat_model(settings: Settings) -> Any | None:
             kwargs["api_key"] = key
         kwargs["timeout"] = settings.llm_timeout
     try:
-        return init_chat_model(f"{provider}:{model}", temperature=0, **kwargs)
+        chat: BaseChatModel = init_chat_model(f"{provider}:{model}", temperature=0, **kwargs)
+        return chat
     except ImportError as exc:
         raise LLMError(f"provider '{provider}' needs an extra package: {exc}") from exc
     except Exception as exc:  # init_chat_model raises ValueError and provider-specific errors
         raise LLMError(f"cannot set up LLM '{settings.llm}': {exc}") from exc
 
 
-def with_answer_limit(model: Any, max_tokens: int) -> Any:
+def with_answer_limit(model: BaseChatModel, max_tokens: int) -> BaseChatModel:
     """A copy of the model with a cap on its answer's length, in the field its provider
     names (`num_predict` for Ollama, `max_tokens` for OpenAI-compatible servers and most
     others); the model as it is when it has neither (test fakes)."""

@@ -12,7 +12,7 @@ import random
 import time
 from typing import Any
 
-from app.llm.check import call_with_timeout
+from app.llm.calls import call_with_timeout
 from app.llm.plan import CHARS_PER_TOKEN, ModelSpeed
 
 # About 600 tokens of ordinary design-doc prose, varied so no two sentences repeat.

@@ -37,8 +37,7 @@ from app.review.findings import (
 )
 from app.review.judge import judge_offline, score_matrix
 from app.review.judgement import Judgement
-from app.review.llm_merge import merge_section
-from app.review.llm_tasks import build_tasks, llm_risk_findings
+from app.review.llm_review import judge_with_llm
 from app.review.models import (
     Finding,
     FindingKind,
@@ -49,7 +48,7 @@ from app.review.models import (
 from app.review.policy import Policy
 from app.review.reconcile import challenge_not_applicable, reconcile_with_risks, risk_questions
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
-from app.review.score import review_score, section_coverage
+from app.review.score import review_score
 from app.review.sections import decide_status, section_features
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from app.review.topics import borrow_topics
@@ -237,7 +236,9 @@ class Reviewer:
         )
         if self.llm is not None:
             step("asking the LLM", 0.5)
-            judgement.warnings += self._judge_with_llm(judgement, step)
+            judgement.warnings += judge_with_llm(
+                judgement, self.rubric, self.store, self.llm, self.thresholds, step
+            )
         judge_seconds = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -385,65 +386,6 @@ class Reviewer:
             warnings=warnings,
             timings=timings,
         )
-
-    def _judge_with_llm(self, j: Judgement, step: Callable[[str, float], None]) -> list[str]:
-        """Replace offline verdicts with checked LLM verdicts; returns warnings.
-
-        Sections whose offline verdicts are least certain are asked first, so a budget that
-        covers only some sections spends it where the model adds most."""
-        assert self.llm is not None
-        draft, vectors, scores, alignment = j.draft, j.vectors, j.scores, j.alignment
-        verdicts, judged_by, prose, llm_findings = j.verdicts, j.judged_by, j.prose, j.llm_findings
-        rows = {qid: i for i, qid in enumerate(vectors.question_ids)}
-        tasks = build_tasks(draft, self.rubric, vectors, scores, alignment, self.store)
-        order = {
-            s.id: (abs((section_coverage(s, verdicts[s.id]) or 0.0) - 50.0), k)
-            for k, s in enumerate(self.rubric.sections)
-        }
-        tasks.sort(key=lambda t: order[t.section_id])
-        plan = self.llm.plan(tasks)
-        total = len(plan.sections)
-        finished: list[str] = []
-
-        def done(section_id: str, outcome: str) -> None:
-            finished.append(section_id)
-            title = self.rubric.section(section_id).title
-            step(f"LLM {len(finished)}/{total}: {title} ({outcome})", 0.5)
-
-        results = self.llm.run(tasks, plan, done)
-        warnings: list[str] = [plan.note] if plan.note else []
-        failed: list[str] = []
-        for section in self.rubric.sections:
-            result = results.get(section.id)
-            if result is None or result.judgement is None:
-                reason = result.error if result else "not asked"
-                if section.id in plan.skipped:
-                    judged_by[section.id] = "offline (LLM not asked: outside its time budget)"
-                else:
-                    judged_by[section.id] = f"offline (LLM failed: {reason})"
-                    failed.append(f"{section.label} ({reason})")
-                continue
-            verdicts[section.id] = merge_section(
-                draft,
-                verdicts[section.id],
-                result.judgement,
-                scores,
-                rows,
-                self.thresholds,
-                self.llm.name,
-            )
-            judged_by[section.id] = self.llm.name
-            prose[section.id] = result.judgement.suggested_text[:4000]
-            llm_findings[section.id] = llm_risk_findings(
-                draft, section.id, result.judgement, self.llm.name
-            )
-        if failed:
-            more = " ..." if len(failed) > 5 else ""
-            warnings.append(
-                f"the LLM failed for {len(failed)} of {len(self.rubric.sections)} sections, "
-                f"which were judged offline: {'; '.join(failed[:5])}{more}"
-            )
-        return warnings
 
     def _attach_citations(
         self, reviews: list[SectionReview], loose: list[Finding], vectors: RubricVectors
