@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
@@ -14,19 +15,25 @@ LLM_MODELS ?= both
 LLM_MODEL ?= qwen1.5b
 LLM_PORT ?= 8080
 
-.PHONY: setup run ingest test test-fast lint format bench eval clean llm-local llm-serve
+.PHONY: setup setup-run run ingest test test-fast lint format bench eval clean llm-local llm-serve
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The local CPU build of torch first: a bare `torch` requirement would pull a CUDA build.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
-setup: $(STAMP) ## Create .venv and install mlsd with its dev tools.
+setup-run: $(RUN_STAMP) ## Create .venv with what running mlsd needs (no test tools).
 
-ingest: setup ## Build or update the knowledge base from knowledge/guides.
+setup: $(DEV_STAMP) ## setup-run plus the dev tools (pytest, ruff, mypy, playwright...).
+
+ingest: setup-run ## Build or update the knowledge base from knowledge/guides.
 	$(BIN)/mlsd ingest
 
 # `make run` builds the knowledge base if needed, then opens the app on 127.0.0.1:7860, or

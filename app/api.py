@@ -18,7 +18,7 @@ from app.llm.provider import build_chat_model, describe_spec
 from app.review import Review, Reviewer
 from app.rubric import Rubric, load_rubric
 from app.settings import Settings, load_settings
-from ingest.pipeline import IngestReport
+from ingest.pipeline import IngestReport, Progress
 
 __all__ = ["ingest_paths", "make_reviewer", "review_bytes", "review_document"]
 
@@ -28,17 +28,17 @@ def make_reviewer(
     template: Path | None = None,
     *,
     use_cache: bool = True,
-    on_build: Callable[[], None] | None = None,
+    on_build: Callable[[], Progress | None] | None = None,
 ) -> Reviewer:
     """A Reviewer for the settings (and template), with the LLM the settings name (offline
     when none), building the default knowledge base first if the store is empty (`on_build`
-    is called before that slow step)."""
+    is called before that slow step, and may return a progress callback for it)."""
     settings = settings or load_settings()
+    knowledge.warm_embedder(settings)
     store = knowledge.open_store(settings)
     if store.count() == 0:
-        if on_build:
-            on_build()
-        knowledge.ensure_knowledge_base(settings, store)
+        progress = on_build() if on_build else None
+        knowledge.ensure_knowledge_base(settings, store, progress=progress)
     rubric: Rubric = load_rubric(template or settings.template)
     model = build_chat_model(settings)
     judge = None

@@ -5,27 +5,72 @@ The CLI and the UI call these; they raise IngestError subclasses, never print.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
-from app.settings import PROJECT_ROOT, Settings
+from app.errors import ConfigError
+from app.settings import DATA_ROOT, Settings
 from ingest.chunking import Chunker
-from ingest.embedder import Embedder, SentenceTransformerEmbedder
+from ingest.embedder import Embedder, SentenceTransformerEmbedder, resolve_model_path
+from ingest.onnx_embedder import OnnxEmbedder, onnx_file
 from ingest.pipeline import IngestReport, Progress, ingest_paths
 from ingest.store import Hit, KnowledgeStore, StoreStats
 
-_embedders: dict[str, SentenceTransformerEmbedder] = {}
+_embedders: dict[tuple[str, str, str], Embedder] = {}
 _embedders_lock = threading.Lock()
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    """One embedder per model name per process: the model loads once."""
+    """One embedder per model and runtime per process: the model loads once.
+
+    ONNX Runtime when the model has been exported (no torch import: a review starts in well
+    under a second), sentence-transformers otherwise, which exports the model for the next
+    process as it loads."""
+    key = (settings.embedding_model, settings.embedding_runtime, str(settings.cache_dir))
     with _embedders_lock:
-        embedder = _embedders.get(settings.embedding_model)
+        embedder = _embedders.get(key)
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(settings.embedding_model)
-            _embedders[settings.embedding_model] = embedder
+            embedder = _make_embedder(settings)
+            _embedders[key] = embedder
         return embedder
+
+
+def warm_embedder(settings: Settings) -> None:
+    """Load the embedding model in a background thread, so that it loads while the caller
+    imports and opens the store (a cold review gains the model's load time)."""
+    embedder = get_embedder(settings)
+    threading.Thread(
+        target=lambda: _quietly(embedder), daemon=True, name="mlsd-warm-embedder"
+    ).start()
+
+
+def _quietly(embedder: Embedder) -> None:
+    # Best effort: a model that cannot load says so, with its message, on first real use.
+    with contextlib.suppress(Exception):
+        embedder.embed_documents(["warm up"])
+
+
+def onnx_target(settings: Settings) -> Path | None:
+    """Where the embedding model's ONNX export is (or will be); None when it cannot run on
+    ONNX Runtime or the runtime is set to torch."""
+    if settings.embedding_runtime == "torch":
+        return None
+    model_dir = resolve_model_path(settings.embedding_model)
+    return onnx_file(settings.embedding_model, model_dir, settings.cache_dir / "models")
+
+
+def _make_embedder(settings: Settings) -> Embedder:
+    target = onnx_target(settings)
+    if target is not None and target.is_file():
+        model_dir = resolve_model_path(settings.embedding_model)
+        return OnnxEmbedder(target, model_dir, settings.embedding_model)
+    if settings.embedding_runtime == "onnx" and target is None:
+        raise ConfigError(
+            f"the embedding model '{settings.embedding_model}' cannot run on ONNX Runtime "
+            "(only mean-pooled, normalised transformer models can): set MLSD_EMBEDDING_RUNTIME=auto"
+        )
+    return SentenceTransformerEmbedder(settings.embedding_model, export_onnx=target)
 
 
 _stores: dict[tuple[str, str | None, int, str, str], KnowledgeStore] = {}
@@ -60,8 +105,9 @@ def open_store(settings: Settings, embedder: Embedder | None = None) -> Knowledg
 
 
 def source_bases() -> list[Path]:
-    """Folders source ids are relative to: the working directory, then the project."""
-    return [Path.cwd(), PROJECT_ROOT]
+    """Folders source ids are relative to: the working directory, then the folder holding
+    the shipped knowledge/ (the checkout, or the installed package's data)."""
+    return [Path.cwd(), DATA_ROOT]
 
 
 def ingest(
@@ -87,12 +133,14 @@ def ingest(
     )
 
 
-def ensure_knowledge_base(settings: Settings, store: KnowledgeStore | None = None) -> bool:
+def ensure_knowledge_base(
+    settings: Settings, store: KnowledgeStore | None = None, progress: Progress | None = None
+) -> bool:
     """Build the default knowledge base when the store is empty. True if it ingested."""
     store = store or open_store(settings)
     if store.count() > 0:
         return False
-    ingest(settings, store=store)
+    ingest(settings, store=store, progress=progress)
     return True
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -26,10 +26,37 @@ from app.errors import ConfigError
 from app.rubric.models import Severity
 
 MAX_CONFIG_BYTES = 1_000_000
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def _data_root() -> Path:
+    """Where knowledge/, prompts/ and schemas/ are: inside the package in an installed wheel
+    (`app/_data`, copied there by setup.py), beside the source in a checkout."""
+    bundled = PACKAGE_DIR / "_data"
+    return bundled if (bundled / "knowledge").is_dir() else PROJECT_ROOT
+
+
+DATA_ROOT = _data_root()
+KNOWLEDGE_DIR = DATA_ROOT / "knowledge"
 DEFAULT_TEMPLATE = KNOWLEDGE_DIR / "templates" / "default.md"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = DATA_ROOT / "prompts"
+SCHEMAS_DIR = DATA_ROOT / "schemas"
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for mlsd (platformdirs): one knowledge base per user, the
+    same from any working directory."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mlsd", appauthor=False))
+
+
+def default_cache_dir() -> Path:
+    """The user's cache directory for mlsd (platformdirs): exported models."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mlsd", appauthor=False))
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -124,7 +151,21 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        Path(".mlsd"), description="Where the knowledge base (Chroma) and caches live."
+        default_factory=default_data_dir,
+        description="Where the knowledge base (Chroma), cached reviews and measured LLM speeds "
+        "live. Default: the user's data directory (~/.local/share/mlsd on Linux), the same "
+        "from any folder; a project can pin its own here, with --data-dir or MLSD_DATA_DIR.",
+    )
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="Where derived files that can be rebuilt live: the embedding model "
+        "exported for ONNX Runtime. Default: the user's cache directory (~/.cache/mlsd).",
+    )
+    embedding_runtime: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="How the embedding model runs. 'auto': ONNX Runtime once the model has "
+        "been exported (the first ingest or review does it, checked against torch), torch "
+        "until then; 'onnx' the same; 'torch': sentence-transformers always, never exported.",
     )
     knowledge_paths: list[Path] = Field(
         default_factory=lambda: [KNOWLEDGE_DIR / "guides"],
@@ -215,6 +256,20 @@ class Settings(BaseSettings):
         "--open-to-network.",
     )
     ui_port: int = Field(7860, ge=1, le=65535, description="Port `mlsd serve` listens on.")
+    ui_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Requests of one kind (reviews, chats, batches) `mlsd serve` works on at "
+        "once; the rest wait their turn. More than the CPU cores only adds waiting.",
+    )
+    ui_queue_size: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Requests `mlsd serve` lets wait; past this a new one is refused at once "
+        "with 'queue full' (bounded memory and waiting time).",
+    )
     ui_auth: SecretStr | None = Field(
         None,
         description="'user:password' the web app asks for (prefer this variable to --auth, "
@@ -261,7 +316,33 @@ class Settings(BaseSettings):
         data = read_config(path)
         if path.name == "pyproject.toml":
             data = data.get("tool", {}).get("mlsd", {})
-        return (init_settings, env_settings, InitSettingsSource(settings_cls, data))
+        return (
+            init_settings,
+            env_settings,
+            InitSettingsSource(settings_cls, _anchored(data, path)),
+        )
+
+
+# Settings holding paths: in a configuration file they are relative to the file's folder, so
+# `data_dir = ".mlsd"` pins a project's own knowledge base wherever mlsd is run from.
+PATH_SETTINGS = ("data_dir", "cache_dir", "template", "risks")
+
+
+def _anchored(data: dict[str, Any], config: Path) -> dict[str, Any]:
+    """The configuration's relative paths made relative to the configuration file."""
+    out = dict(data)
+    base = config.resolve().parent
+    for key in PATH_SETTINGS:
+        value = out.get(key)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            out[key] = str(base / value)
+    paths = out.get("knowledge_paths")
+    if isinstance(paths, list):
+        out["knowledge_paths"] = [
+            str(base / p) if isinstance(p, str) and not Path(p).expanduser().is_absolute() else p
+            for p in paths
+        ]
+    return out
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import Any
 
 from ingest.models import Block, BlockKind, Chunk, Location, SourceDocument
 
@@ -49,11 +48,21 @@ class Chunker:
     def __init__(self, chunk_size: int = 900, chunk_overlap: int = 120) -> None:
         self.chunk_size = chunk_size
         self._overlap = chunk_overlap
-        self._splitter = RecursiveCharacterTextSplitter(
-            chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap,
-            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
-        )
+        self._splitter_: Any = None
+
+    @property
+    def _splitter(self) -> Any:
+        """LangChain's splitter for oversized blocks, imported on first use (a review that
+        only hashes its chunker settings never loads LangChain)."""
+        if self._splitter_ is None:
+            from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+            self._splitter_ = RecursiveCharacterTextSplitter(
+                chunk_size=self.chunk_size,
+                chunk_overlap=self._overlap,
+                separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+            )
+        return self._splitter_
 
     def source_hash(self, doc: SourceDocument) -> str:
         """The file's hash combined with how it is chunked: either changing re-indexes it."""

@@ -133,10 +133,16 @@ def use_onednn_linears(model: object) -> bool:
 class SentenceTransformerEmbedder:
     """An Embedder over sentence-transformers, loaded on first use, safe across threads."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str = DEFAULT_MODEL, batch_size: int = 32, export_onnx: Path | None = None
+    ) -> None:
         self._model_name = model
         self._path = resolve_model_path(model)
         self.batch_size = batch_size
+        # Where to export the model for ONNX Runtime once it is loaded (ingest.onnx_embedder);
+        # later processes then start without torch. None: never export.
+        self._export_onnx = export_onnx
+        self.export_error = ""
         self._model: object | None = None
         self._lock = threading.Lock()
         self._encode_lock = threading.Lock()
@@ -157,6 +163,7 @@ class SentenceTransformerEmbedder:
 
                     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
                     model = SentenceTransformer(str(self._path), device="cpu")
+                    self._export(model)  # before oneDNN: its linear ops have no ONNX form
                     self.onednn = use_onednn_linears(model)
                     self._model = model
                 except Exception as exc:  # any failure to load is a configuration error
@@ -164,6 +171,19 @@ class SentenceTransformerEmbedder:
                         f"cannot load embedding model from {self._path}: {exc}"
                     ) from exc
             return self._model
+
+    def _export(self, model: object) -> None:
+        """Export the loaded model for ONNX Runtime if asked and not done yet. A failure
+        only means later processes load torch too; it is kept in `export_error`."""
+        target = self._export_onnx
+        if target is None or target.is_file():
+            return
+        from ingest.onnx_embedder import export_onnx
+
+        try:
+            export_onnx(model, self._path, target)
+        except Exception as exc:  # the torch path keeps working whatever the exporter does
+            self.export_error = f"{type(exc).__name__}: {exc}"
 
     def embed_documents(self, texts: list[str]) -> Vectors:
         """Unit-length vectors, one row per text."""

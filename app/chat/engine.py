@@ -17,7 +17,7 @@ from app.chat.extractive import extractive_answer, nothing_relevant
 from app.chat.history import DEFAULT_HISTORY_TOKENS, bound_history, normalize_history
 from app.chat.llm import LLMFailure, answer_messages, condense, stream_text
 from app.chat.markers import MarkerFilter
-from app.chat.models import Answer, ChatError, ChatTurn
+from app.chat.models import DEFAULT_K, Answer, ChatError, ChatTurn
 from app.chat.question import clean_question, offline_standalone
 from app.chat.retrieval import RELEVANCE_FLOOR, Retrieval, retrieve
 from app.chat.verdict import DraftReview
@@ -28,7 +28,6 @@ from app.settings import Settings
 from ingest.errors import LoadError
 from ingest.store import KnowledgeStore
 
-DEFAULT_K = 5
 Event = str | Answer
 
 

@@ -9,6 +9,9 @@ from pydantic import BaseModel, Field
 from app.errors import MlsdError
 from ingest.models import Location
 
+# Passages retrieved and cited per answer, unless asked otherwise.
+DEFAULT_K = 5
+
 
 class ChatError(MlsdError):
     """The question cannot be answered as asked (empty question, no knowledge base...)."""

@@ -1,51 +1,18 @@
-"""The `mlsd` command line. Each command group lives in its own module; this one wires them
-and turns every error into a one-line message and an exit status (never a traceback)."""
+"""The `mlsd` command line. Each command group lives in its own module, imported when it runs
+(app.cli.common.COMMANDS); this one turns every error into a one-line message and an exit
+status (never a traceback)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from importlib.metadata import entry_points
 
 import click
 from pydantic import ValidationError
 
-from app.cli.chat_cmd import ask_command, chat_command, llm_group
 from app.cli.common import EXIT_ERROR, cli
-from app.cli.kb_cmd import ingest_command, kb
-from app.cli.review_cmd import review_command, schema_command
-from app.cli.serve_cmd import serve_command
-from app.cli.settings_cmd import settings_command
-from app.cli.template_cmd import template
 from app.errors import MlsdError
 from app.settings import config_file
-
-cli.add_command(ingest_command)
-cli.add_command(review_command)
-cli.add_command(kb)
-cli.add_command(template)
-cli.add_command(settings_command)
-cli.add_command(ask_command)
-cli.add_command(chat_command)
-cli.add_command(llm_group)
-cli.add_command(schema_command)
-cli.add_command(serve_command)
-
-
-def _load_plugins() -> None:
-    """Commands other packages register under the `mlsd.commands` entry point (`mlsd eval`
-    comes from evals this way, so app never imports evals)."""
-    for entry in entry_points(group="mlsd.commands"):
-        try:
-            command = entry.load()
-        except Exception as exc:  # a broken plugin must not break the CLI
-            click.echo(f"mlsd: warning: command '{entry.name}' failed to load: {exc}", err=True)
-            continue
-        if isinstance(command, click.Command):
-            cli.add_command(command, entry.name)
-
-
-_load_plugins()
 
 __all__ = ["cli", "main"]
 

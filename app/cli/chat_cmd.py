@@ -6,20 +6,23 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from app import knowledge
-from app.chat import DEFAULT_K, Answer, ChatCitation, ChatError, ChatSession, load_chat_draft
-from app.chat.question import clean_question
-from app.chat.verdict import DraftReview
-from app.cli.common import EXIT_ERROR, EXIT_OK, echo_json, make_settings, settings_options, warn
-from app.draft import Draft
+from app.chat.models import DEFAULT_K, Answer, ChatCitation, ChatError
+from app.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    FirstBuild,
+    echo_json,
+    make_settings,
+    settings_options,
+    warn,
+)
 from app.errors import UnsupportedDocument
 from app.llm.check import DEFAULT_CHECK_TIMEOUT, LLMCheck, check_llm, diagnose
-from app.review import Reviewer
 from app.settings import Settings
-from ingest.store import KnowledgeStore
 
 _QUIT = {"/quit", "/exit", "/q"}
 _CHAT_HELP = (
@@ -45,10 +48,19 @@ _k_option = click.option(
     help="Most passages to retrieve and cite.",
 )
 
+if TYPE_CHECKING:
+    from app.chat import ChatSession
+    from app.chat.verdict import DraftReview
+    from app.draft import Draft
+    from ingest.store import KnowledgeStore
+
 
 def _review(draft: Draft, settings: Settings, store: KnowledgeStore) -> DraftReview | None:
     """The draft's offline review (from the review cache when `mlsd review` saw this draft),
     or None with a warning when the reviewer cannot judge it."""
+    from app.chat.verdict import DraftReview
+    from app.review import Reviewer
+
     reviewer = Reviewer(settings, store)
     try:
         return DraftReview(reviewer.review(draft), reviewer.rubric)
@@ -59,11 +71,13 @@ def _review(draft: Draft, settings: Settings, store: KnowledgeStore) -> DraftRev
 
 def _session(settings: Settings, draft_path: Path | None, k: int) -> ChatSession:
     """Store (built on first use), model, draft and its review, set up once."""
+    from app import knowledge
+    from app.chat import ChatSession, load_chat_draft
+
     draft = load_chat_draft(draft_path, settings) if draft_path is not None else None
     store = knowledge.open_store(settings)
     if store.count() == 0:
-        warn("mlsd: building the knowledge base (first run, about 30 s)...")
-        knowledge.ensure_knowledge_base(settings, store)
+        knowledge.ensure_knowledge_base(settings, store, progress=FirstBuild(settings).start())
     review = _review(draft, settings, store) if draft is not None else None
     return ChatSession(settings, draft=draft, review=review, store=store, k=k)
 
@@ -92,6 +106,8 @@ def _print_end(answer: Answer, streamed: str) -> None:
 
 def _stream(events: Iterator[str | Answer]) -> Answer:
     """Print text pieces as they arrive; return the final answer."""
+    from app.chat import Answer
+
     streamed: list[str] = []
     for event in events:
         if isinstance(event, Answer):
@@ -124,6 +140,9 @@ def ask_command(
     with --llm the model writes an answer that cites them, streamed as it comes. Citations
     list source, headings, lines or page, and score.
     """
+    from app.chat import Answer
+    from app.chat.question import clean_question
+
     settings = make_settings(data_dir, llm, llm_base_url)
     clean_question(question, settings.max_question_chars)  # fail before any slow setup
     session = _session(settings, draft_path, k)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from app import knowledge
 from app.cli.common import EXIT_ERROR, EXIT_OK, echo_json, make_settings, settings_options, warn
 
 
@@ -40,6 +39,8 @@ def ingest_command(
     sockets are skipped with a warning and links to folders are not followed. Exit 2 when
     any file failed; the other files are still ingested and the store stays intact.
     """
+    from app import knowledge
+
     settings = make_settings(data_dir, llm, llm_base_url)
 
     def progress(i: int, n: int, sid: str) -> None:
@@ -96,6 +97,8 @@ def search_command(
     llm_base_url: str | None,
 ) -> int:
     """Show the passages that best match QUERY, with source, headings, location and score."""
+    from app import knowledge
+
     if not query.strip():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
     settings = make_settings(data_dir, llm, llm_base_url)
@@ -123,6 +126,8 @@ def stats_command(
     as_json: bool, data_dir: Path | None, llm: str | None, llm_base_url: str | None
 ) -> int:
     """Show sources, chunk counts and the embedding model of the knowledge base."""
+    from app import knowledge
+
     settings = make_settings(data_dir, llm, llm_base_url)
     stats = knowledge.stats(settings)
     if as_json:
@@ -146,6 +151,8 @@ def remove_command(
     sources: tuple[str, ...], data_dir: Path | None, llm: str | None, llm_base_url: str | None
 ) -> int:
     """Remove every chunk of the given source ids (as `mlsd kb stats` lists them)."""
+    from app import knowledge
+
     settings = make_settings(data_dir, llm, llm_base_url)
     store = knowledge.open_store(settings)
     with store.writing():

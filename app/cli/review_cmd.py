@@ -9,35 +9,25 @@ import re
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from app.api import make_reviewer
-from app.changes import changed_since as changed_since_ref
 from app.cli.common import (
     DURATION,
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
+    FirstBuild,
     make_settings,
     settings_options,
     warn,
 )
 from app.reports import FILE_SUFFIX, FORMATS, render, render_sarif_many, review_json_schema
-from app.reports.summary import render_summary
-from app.review import BatchItem, Review, discover, fails, review_many
-from app.review.baseline import (
-    Baseline,
-    apply_baseline,
-    document_key,
-    load_baseline,
-    stale_entries,
-    updated,
-    write_baseline,
-)
-from app.review.edits import unified_diff
-from app.rubric.models import Severity
-from ingest.loaders import file_kind
+
+if TYPE_CHECKING:
+    from app.review import BatchItem, Review
+    from app.review.baseline import Baseline
 
 
 def _report_name(path: str) -> str:
@@ -126,6 +116,8 @@ def _not_regular(paths: list[Path], targets: tuple[str, ...]) -> tuple[list[Path
     """Paths that are regular files (or missing: reported as such by the review), and one
     line per FIFO, device or socket. Those are never opened: a FIFO blocks forever and
     /dev/zero never ends. Found in a folder they are skipped; named outright, they fail."""
+    from ingest.loaders import file_kind
+
     named = {str(Path(t)) for t in targets}
     keep: list[Path] = []
     problems: list[str] = []
@@ -150,6 +142,8 @@ def _edits(review: Review) -> list:  # type: ignore[type-arg]
 
 
 def _diff(review: Review, path: Path) -> str:
+    from app.review.edits import unified_diff
+
     if review.document_format not in ("markdown", "text"):
         raise click.UsageError(
             f"{path}: --diff needs a Markdown or text draft, not {review.document_format}"
@@ -283,6 +277,12 @@ def review_command(
     as suppressed and never counted. Exit status: 0 clean, 1 a finding at or above --fail-on
     or a score under --fail-under, 2 a document could not be reviewed.
     """
+    from app.api import make_reviewer
+    from app.changes import changed_since as changed_since_ref
+    from app.review import discover, fails, review_many
+    from app.review.baseline import load_baseline
+    from app.rubric.models import Severity
+
     extra = {"llm_budget": llm_budget} if llm_budget is not None else {}
     settings = make_settings(data_dir, llm, llm_base_url, **extra)
     baseline = load_baseline(baseline_file) if baseline_file is not None else None
@@ -309,7 +309,7 @@ def review_command(
         settings,
         template,
         use_cache=not no_cache,
-        on_build=lambda: warn("mlsd: building the knowledge base (first run, about 30 s)..."),
+        on_build=FirstBuild(settings).start,
     )
     single = len(paths) == 1 and len(targets) == 1 and Path(targets[0]).is_file()
 
@@ -369,6 +369,8 @@ def review_command(
 def _write_reports(
     out: Path, reviews: list[tuple[Path, Review]], formats: tuple[str, ...], full: bool = False
 ) -> None:
+    from app.review.edits import unified_diff
+
     out.mkdir(parents=True, exist_ok=True)
     files: dict[Path, str] = {}
     names = _report_names([path for path, _ in reviews])
@@ -400,6 +402,8 @@ def _against_baseline(
 ) -> list[tuple[Path, Review]]:
     """The reviews with the findings the baseline holds suppressed, and one line saying
     how many were known, how many are new and how many entries are fixed now."""
+    from app.review.baseline import apply_baseline, document_key, stale_entries
+
     root = baseline_file.parent
     out = [(p, apply_baseline(r, document_key(p, root), baseline)) for p, r in reviews]
     known = sum(1 for _, r in out for s in r.suppressed if s.by == "baseline")
@@ -413,6 +417,8 @@ def _against_baseline(
 
 
 def _write_baseline(path: Path, reviews: list[tuple[Path, Review]]) -> None:
+    from app.review.baseline import document_key, load_baseline, updated, write_baseline
+
     previous = load_baseline(path) if path.exists() else None
     root = path.parent
     keyed = [(document_key(p, root), r) for p, r in reviews]
@@ -432,6 +438,8 @@ def _write_summary(
     skipped: list[BatchItem],
 ) -> None:
     """summary.md in the report folder: the run on one page (the Action's job summary)."""
+    from app.reports.summary import render_summary
+
     out.mkdir(parents=True, exist_ok=True)
     text = render_summary(
         [(str(p), r) for p, r in reviews],
@@ -442,6 +450,8 @@ def _write_summary(
 
 
 def _summary(reviews: list[tuple[Path, Review]], failed: list[BatchItem]) -> None:
+    from app.rubric.models import Severity
+
     rows = [
         (
             str(p),

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import click
 
-from app import knowledge
-from app.cli.common import EXIT_OK, make_settings, settings_options, warn
+from app.cli.common import EXIT_OK, FirstBuild, make_settings, settings_options, warn
 from app.errors import MlsdError
-from app.ui.bind import check_bind, display_url, is_loopback, parse_auth
 
 
 def _warm_up(embedder: object) -> None:
@@ -56,6 +54,9 @@ def serve_command(
     MLSD_UI_AUTH=user:password) or --open-to-network. Builds the knowledge base first when it
     is empty. Stop with Ctrl-C.
     """
+    from app import knowledge
+    from app.ui.bind import check_bind, display_url, is_loopback, parse_auth
+
     settings = make_settings(data_dir, llm, llm_base_url)
     host = host or settings.ui_host
     port = port or settings.ui_port
@@ -65,8 +66,7 @@ def serve_command(
 
     store = knowledge.open_store(settings)
     if store.count() == 0:
-        warn("mlsd: building the knowledge base (first run, about a minute)...")
-        knowledge.ensure_knowledge_base(settings, store)
+        knowledge.ensure_knowledge_base(settings, store, progress=FirstBuild(settings).start())
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from app.ui.app import build_app, launch_options

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from app.cli.common import EXIT_FINDINGS, EXIT_OK, echo_json, make_settings, settings_options
-from app.rubric import load_rubric
 
 
 @click.group()
@@ -33,6 +32,8 @@ def show_command(
     <details> blocks, tables of sections), plain text, DOCX, phase lists and YAML rubrics.
     `mlsd template lint` adds what the parser skipped.
     """
+    from app.rubric import load_rubric
+
     settings = make_settings(data_dir, llm, llm_base_url)
     rubric = load_rubric(path or settings.template)
     if as_json:
@@ -83,6 +84,8 @@ def lint_command(path: Path, strict: bool, as_json: bool) -> int:
     question cut short, text that is not checked. Exit status: 0, or 1 with --strict when
     there are warnings; 2 when the template cannot be parsed at all.
     """
+    from app.rubric import load_rubric
+
     rubric = load_rubric(path)
     warnings = [n for n in rubric.notes if n.level == "warning"]
     if as_json:

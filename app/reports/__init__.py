@@ -9,16 +9,13 @@ Renderers are pure functions of the Review; writing files and choosing names (wi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from app.errors import MlsdError
-from app.reports.github import render_github
-from app.reports.html_page import render_html
-from app.reports.markdown import render_markdown
-from app.reports.sarif import render_sarif, render_sarif_many
-from app.reports.text import render_text
-from app.review.models import Review
+
+if TYPE_CHECKING:
+    from app.review.models import Review
 
 __all__ = [
     "FILE_SUFFIX",
@@ -44,17 +41,12 @@ FILE_SUFFIX = {
 }
 
 
-def _render_json(review: Review) -> str:
-    return review.model_dump_json(indent=2)
-
-
-_RENDERERS: dict[str, Callable[[Review], str]] = {
-    "text": render_text,
-    "markdown": render_markdown,
-    "json": _render_json,
-    "html": render_html,
-    "sarif": render_sarif,
-    "github": render_github,
+# Each format's renderer, imported when that format is asked for.
+_RENDERERS: dict[str, str] = {
+    "json": "app.reports.json_report:render_json",
+    "html": "app.reports.html_page:render_html",
+    "sarif": "app.reports.sarif:render_sarif",
+    "github": "app.reports.github:render_github",
 }
 
 
@@ -63,19 +55,33 @@ def render(review: Review, fmt: str, full: bool = False) -> str:
     to fix first and the ranked findings; `full` adds every verdict, finding and edit (JSON,
     HTML and SARIF always hold everything)."""
     if fmt == "text":
+        from app.reports.text import render_text
+
         return render_text(review, full)
     if fmt == "markdown":
+        from app.reports.markdown import render_markdown
+
         return render_markdown(review, full)
     try:
-        renderer = _RENDERERS[fmt]
+        module, name = _RENDERERS[fmt].split(":")
     except KeyError:
         raise MlsdError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}") from None
-    return renderer(review)
+    text: str = getattr(importlib.import_module(module), name)(review)
+    return text
+
+
+def render_sarif_many(reviews: list[Review]) -> str:
+    """One SARIF log holding several reviews (a batch)."""
+    from app.reports.sarif import render_sarif_many as render_many
+
+    return render_many(reviews)
 
 
 def review_json_schema() -> dict[str, Any]:
     """The JSON Schema of a JSON report: `Review.model_json_schema()` with the 2020-12
     dialect, a stable `$id` and a title."""
+    from app.review.models import Review
+
     schema = Review.model_json_schema()
     schema.pop("title", None)
     return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, "title": SCHEMA_TITLE, **schema}

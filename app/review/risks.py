@@ -53,8 +53,8 @@ class RiskHit(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-def cue_regex(cue: str) -> re.Pattern[str]:
-    """A cue phrase as a regex: word boundaries, any whitespace, trailing `*` as a prefix."""
+def cue_source(cue: str) -> str:
+    """A cue phrase as regex text: word boundaries, any whitespace, trailing `*` as a prefix."""
     text = cue.strip().lower()
     prefix = text.endswith("*")
     text = text.rstrip("*")
@@ -68,14 +68,30 @@ def cue_regex(cue: str) -> re.Pattern[str]:
     body = r"\s+".join(parts)
     start = r"\b" if re.match(r"\w", text) else ""
     end = r"\w*" if prefix else (r"\b" if re.search(r"\w$", text) else "")
-    return re.compile(start + body + end, re.IGNORECASE)
+    return start + body + end
 
 
-@lru_cache(maxsize=8)
+def cue_regex(cue: str) -> re.Pattern[str]:
+    """A cue phrase as a compiled regex (see cue_source)."""
+    return re.compile(cue_source(cue), re.IGNORECASE)
+
+
+def any_of(cues: tuple[str, ...], patterns: tuple[str, ...] = ()) -> list[re.Pattern[str]]:
+    """One regex matching where any cue or pattern matches (one search per sentence instead
+    of one per cue), as a list of one; the separate regexes when a pattern cannot be joined
+    (a flag in the middle of an alternation). Empty when there is nothing to match."""
+    sources = [cue_source(c) for c in cues if c.strip()] + list(patterns)
+    if not sources:
+        return []
+    try:
+        return [re.compile("|".join(f"(?:{s})" for s in sources), re.IGNORECASE)]
+    except re.error:
+        return [re.compile(s, re.IGNORECASE) for s in sources]
+
+
+@lru_cache(maxsize=1024)
 def _compiled(cues: tuple[str, ...], patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
-    out = [cue_regex(c) for c in cues]
-    out.extend(re.compile(p, re.IGNORECASE) for p in patterns)
-    return out
+    return any_of(cues, patterns)
 
 
 def load_catalogue(path: Path) -> RiskCatalogue:
@@ -95,7 +111,12 @@ def load_catalogue(path: Path) -> RiskCatalogue:
             risks=[Risk.model_validate(r) for r in raw["risks"]],
         )
         for risk in catalogue.risks:
-            _compiled(tuple(risk.cues + risk.triggers + risk.requires_any), tuple(risk.patterns))
+            # Each pattern alone first: a bad one is reported, not hidden in an alternation.
+            for pattern in risk.patterns:
+                re.compile(pattern, re.IGNORECASE)
+            _compiled(tuple(risk.cues), tuple(risk.patterns))
+            _compiled(tuple(risk.triggers), ())
+            _compiled(tuple(risk.requires_any), ())
     except ValidationError as exc:
         raise ConfigError(
             f"the risk catalogue {path} has an invalid entry: {exc.errors()[0]['msg']}"

@@ -20,7 +20,7 @@ from app.draft import Draft
 from app.review.align import Alignment, topic_votes
 from app.review.judge import has_number
 from app.review.models import QuestionVerdict, Verdict
-from app.review.risks import cue_regex
+from app.review.risks import any_of
 from app.review.score import section_coverage
 from app.review.thresholds import Thresholds
 from app.review.vectors import Matrix, RubricVectors
@@ -54,7 +54,7 @@ def section_cues(section: RubricSection) -> list[re.Pattern[str]]:
 @lru_cache(maxsize=256)
 def _compiled_cues(cues: tuple[str, ...]) -> list[re.Pattern[str]]:
     # Compiled once per template section, not once per review.
-    return [cue_regex(c) for c in cues if c.strip()]
+    return any_of(cues)
 
 
 def cue_hits(section: RubricSection, texts: list[str]) -> int:

@@ -52,7 +52,10 @@ def build_app(
             outputs=[kb.summary, kb.sources],
             api_visibility="undocumented",
         )
-    demo.queue(default_concurrency_limit=2)
+    # Each kind of request (review, chat, batch, upload...) runs at most ui_concurrency at a
+    # time; later ones wait in one queue of at most ui_queue_size, and beyond it a request is
+    # refused at once with "queue full" instead of waiting without end.
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
     return demo
 
 

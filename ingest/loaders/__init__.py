@@ -14,10 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import LoadError
-from ingest.loaders.docx import DocxProblem, parse_docx
-from ingest.loaders.html import parse_html
 from ingest.loaders.markdown import parse_markdown, split_front_matter
-from ingest.loaders.pdf import PdfProblem, parse_pdf
 from ingest.loaders.text import looks_like_markdown, parse_text
 from ingest.models import Block, BlockKind, DocFormat, SourceDocument
 from ingest.textrepair import decode_bytes, normalize_bullets, repair_text
@@ -181,7 +178,11 @@ def _parse(
     """(text, blocks, title, front matter) of a file's bytes. Raises LoadError."""
     meta: dict[str, Any] = {}
     title = ""
+    # The PDF, DOCX and HTML parsers (pypdf, python-docx, BeautifulSoup) are imported only
+    # for their own formats: a command that reads Markdown starts without them.
     if fmt is DocFormat.PDF:
+        from ingest.loaders.pdf import PdfProblem, parse_pdf
+
         if not data.startswith(b"%PDF"):
             raise LoadError(name, "not a PDF (no %PDF header)")
         try:
@@ -189,6 +190,8 @@ def _parse(
         except PdfProblem as exc:
             raise LoadError(name, str(exc)) from exc
     elif fmt is DocFormat.DOCX:
+        from ingest.loaders.docx import DocxProblem, parse_docx
+
         try:
             text, blocks, title = parse_docx(data)
         except DocxProblem as exc:
@@ -204,6 +207,8 @@ def _parse(
             meta, body, offset = split_front_matter(text, warnings)
             blocks = parse_markdown(body, offset)
         elif fmt is DocFormat.HTML:
+            from ingest.loaders.html import parse_html
+
             text, blocks, title = parse_html(text)
         else:
             blocks = parse_text(text)

@@ -1,0 +1,93 @@
+"""A real package: the wheel carries the template, risk catalogue, guides, prompts and schema,
+and an install of it reviews a draft with no checkout beside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, PROJECT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    # No build isolation: setuptools comes from this environment, nothing is downloaded.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(out), str(PROJECT)],
+        check=True, timeout=600, cwd=out,
+    )  # fmt: skip
+    (built,) = out.glob("mlsd-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_shipped_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (
+        "app/_data/knowledge/templates/default.md",
+        "app/_data/knowledge/templates/risks.yaml",
+        "app/_data/prompts/review_section.md",
+        "app/_data/prompts/review_section_compact.md",
+        "app/_data/prompts/chat_answer.md",
+        "app/_data/schemas/review.schema.json",
+    ):
+        assert path in names, path
+    guides = [n for n in names if n.startswith("app/_data/knowledge/guides/")]
+    assert len(guides) == len(list((PROJECT / "knowledge" / "guides").iterdir()))
+    assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+
+
+def test_an_installed_wheel_reviews_a_draft_with_no_checkout_beside_it(
+    wheel: Path, tmp_path: Path, kb_dir: Path
+) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True, timeout=300,
+    )  # fmt: skip
+    # Dependencies come from this environment's site-packages, appended after the fresh
+    # venv's own: mlsd itself is the installed wheel (this environment's editable install
+    # of the checkout is not activated, as its .pth hook only runs in a site directory).
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    Path(purelib, "mlsd-test-deps.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    draft = work / "design.md"
+    draft.write_text((FIXTURES / "drafts" / "ticket-routing.md").read_text(encoding="utf-8"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLSD_DATA_DIR": str(kb_dir)}
+    where = subprocess.run(
+        [str(python), "-c", "import app, app.settings as s; print(app.__file__, s.DATA_ROOT)"],
+        check=True, capture_output=True, text=True, cwd=work, env=env,
+    ).stdout  # fmt: skip
+    assert str(PROJECT) not in where and "_data" in where, where
+    done = subprocess.run(
+        [str(venv / "bin" / "mlsd"), "review", "design.md", "--format", "json", "--fail-on", "none",
+         "--no-cache"],
+        capture_output=True, text=True, cwd=work, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    review = json.loads(done.stdout)
+    assert len(review["sections"]) == 25 and review["rubric_id"]
+    assert any(f["citations"] for s in review["sections"] for f in s["findings"])
+    shown = subprocess.run(
+        [str(venv / "bin" / "mlsd"), "template", "show"],
+        capture_output=True, text=True, cwd=work, env=env, timeout=120,
+    )  # fmt: skip
+    assert shown.returncode == 0 and "requirements.q1" in shown.stdout
