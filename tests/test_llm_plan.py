@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from app.llm.calls import GaveUp, OutOfTime, run_calls
 from app.llm.judge import SectionJudgement
@@ -29,7 +30,7 @@ SECTIONS = [(f"s{k}", 4) for k in range(25)]
 
 
 def test_a_slow_model_judges_what_fits_the_budget_and_the_rest_is_left_offline() -> None:
-    plan = plan_calls(SECTIONS, 6000, speed=SLOW_CPU, budget=300.0, call_timeout=120.0)
+    plan = plan_calls(SECTIONS, 6000, speed=SLOW_CPU, budget=300.0, call_timeout=5.0)
     # A slow model is asked for verdicts only; the draft is read once (its prefix is cached
     # by the server), so each later call costs its own prompt and answer.
     assert plan.compact
@@ -44,6 +45,13 @@ def test_a_slow_model_judges_what_fits_the_budget_and_the_rest_is_left_offline()
     # first one (which reads the draft) longer than the others.
     assert set(plan.max_tokens.values()) == {answer_tokens(4, compact=True)}
     assert plan.timeouts["s0"] == round(2 * first, 1) > plan.timeouts["s1"] == round(2 * each, 1)
+    # A call's own limit is never under MLSD_LLM_TIMEOUT: a speed measured too high (a model
+    # writes more slowly deep in a long prompt) must not time every call out.
+    patient = plan_calls(SECTIONS, 6000, speed=SLOW_CPU, budget=300.0, call_timeout=120.0)
+    assert patient.sections == plan.sections
+    assert patient.timeouts["s1"] == 120.0 and patient.timeouts["s0"] == max(
+        120.0, round(2 * first, 1)
+    )
 
 
 def test_a_fast_model_or_a_generous_budget_judges_every_section() -> None:
@@ -147,3 +155,45 @@ def test_abandoned_calls_never_keep_the_process_alive() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "TimeoutError"
     assert time.monotonic() - started < 25
+
+
+class RecordingModel:
+    """A chat model stand-in that records each prompt and its max_tokens; answers at once."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def bind(self, **kwargs: Any) -> Any:
+        outer = self
+
+        class Bound:
+            def invoke(self, messages: list[tuple[str, str]]) -> Any:
+                from langchain_core.messages import AIMessage
+
+                outer.calls.append((messages[-1][1], int(kwargs["max_tokens"])))
+                n = kwargs["max_tokens"]
+                return AIMessage(
+                    content=" ".join(str(i) for i in range(1, n + 1)),
+                    usage_metadata={
+                        "input_tokens": len(messages[-1][1]) // 4,
+                        "output_tokens": n,
+                        "total_tokens": len(messages[-1][1]) // 4 + n,
+                    },
+                )
+
+        return Bound()
+
+
+def test_the_answer_speed_is_measured_deep_in_a_long_prompt_as_reviews_write() -> None:
+    from app.llm.speed import measure_speed
+
+    model = RecordingModel()
+    speed = measure_speed(model, "fake:model", "http://x", timeout=10.0, seed=1)
+    (read_prompt, read_max), (write_prompt, write_max) = model.calls
+    assert read_max == 1 and write_max > 1
+    # About 1,500 tokens of prompt, and the answer is written after all of it (the same
+    # prefix, so a server's cache reads it once).
+    assert len(read_prompt) / 4 > 1200
+    shared = read_prompt.rsplit("\n", 1)[0]
+    assert write_prompt.startswith(shared) and len(write_prompt) >= len(read_prompt) - 40
+    assert speed.prompt_tps > 0 and speed.output_tps > 0

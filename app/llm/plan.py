@@ -113,7 +113,8 @@ def plan_calls(
 
     Without a measured speed every section is asked, each call limited by `call_timeout`
     and the budget. With one, the calls that fit the budget are asked, each limited to
-    SLACK times its expected time (the budget still bounds them all)."""
+    SLACK times its expected time but never less than `call_timeout` (the budget still
+    bounds them all)."""
     if speed is None:
         return CallPlan(
             sections=[sid for sid, _ in sections],
@@ -133,7 +134,10 @@ def plan_calls(
             break
         chosen.append(sid)
         total += seconds
-        limits[sid] = round(max(MIN_CALL_SECONDS, SLACK * seconds), 1)
+        # The measured speed decides what fits; a call's own limit only catches a hung
+        # server, so it is never under call_timeout (MLSD_LLM_TIMEOUT): a speed measured
+        # too high must not time out every call. The budget's deadline bounds them all.
+        limits[sid] = round(max(MIN_CALL_SECONDS, SLACK * seconds, call_timeout), 1)
     skipped = [sid for sid, _ in sections if sid not in chosen]
     timeout = max(limits.values(), default=call_timeout)
     note = ""

@@ -1,9 +1,12 @@
 """Measure how fast the configured model reads and writes (`mlsd llm check --speed`).
 
-Two calls: one with a long prompt and a one-token answer (prompt speed), one with a short
-prompt and a longer answer (answer speed). Each prompt starts with a fresh number, so a
-server's prompt cache cannot flatter the figure. Token counts come from the server's usage
-report when it gives one, else from the text's length.
+Two calls: one with a long prompt and a one-token answer (prompt speed), then the same long
+prompt with a longer answer (answer speed). A review's calls write after reading a whole
+draft, and a model writes more slowly the more it has read (SmolLM2-135M here: 126 tokens/s
+after 40 tokens of prompt, 14-34 after 1,500-3,400), so the answer speed is measured at that
+depth. The first prompt starts with a fresh number, so a server's prompt cache cannot
+flatter the prompt speed; the second reuses it, as a review's calls reuse the draft. Token
+counts come from the server's usage report when it gives one, else from the text's length.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 from app.llm.calls import call_with_timeout
 from app.llm.plan import CHARS_PER_TOKEN, ModelSpeed
 
-# About 600 tokens of ordinary design-doc prose, varied so no two sentences repeat.
+# About 1,500 tokens of ordinary design-doc prose (a short draft), varied sentence by sentence.
 _TOPICS = (
     "the feature store",
     "the nightly batch job",
@@ -30,7 +33,7 @@ _VERBS = ("reads from", "writes to", "is checked by", "depends on", "is owned by
 ANSWER_TOKENS = 48
 
 
-def probe_prompt(rng: random.Random, sentences: int = 40) -> str:
+def probe_prompt(rng: random.Random, sentences: int = 110) -> str:
     """A long prompt of plain sentences that starts with a fresh number."""
     lines = [f"Reference {rng.randrange(10**9)}."]
     for _ in range(sentences):
@@ -55,7 +58,8 @@ def measure_speed(
     """Prompt and answer tokens per second of `model`. Raises what the calls raise
     (CallTimeout when one takes longer than `timeout`)."""
     rng = random.Random(seed)
-    prompt = probe_prompt(rng) + "\nReply with the single word: ok"
+    probe = probe_prompt(rng)
+    prompt = probe + "\nReply with the single word: ok"
     reader = model.bind(max_tokens=1, temperature=0)
     started = time.perf_counter()
     reply = call_with_timeout(lambda: reader.invoke([("human", prompt)]), timeout)
@@ -63,15 +67,18 @@ def measure_speed(
     read_tokens = _usage(reply)[0] or len(prompt) / CHARS_PER_TOKEN
 
     writer = model.bind(max_tokens=ANSWER_TOKENS, temperature=0)
-    ask = f"Note {rng.randrange(10**9)}. Count from 1 to 100, numbers separated by spaces."
+    ask = "\nCount from 1 to 100, numbers separated by spaces."
+    long_ask = probe + ask
     started = time.perf_counter()
-    reply = call_with_timeout(lambda: writer.invoke([("human", ask)]), timeout)
+    reply = call_with_timeout(lambda: writer.invoke([("human", long_ask)]), timeout)
     write_seconds = time.perf_counter() - started
-    asked, counted = _usage(reply)
+    _, counted = _usage(reply)
     written = float(counted or max(1.0, len(_text(reply)) / CHARS_PER_TOKEN))
-    # The second call also read its short prompt: take that time off at the measured rate.
+    # The second call also read the new end of its prompt (its start is cached by servers
+    # that cache prefixes; one that does not makes the answer speed look slower, which only
+    # makes the plan more careful): take that reading off at the measured rate.
     prompt_tps = read_tokens / max(read_seconds, 1e-3)
-    reading = (asked or len(ask) / CHARS_PER_TOKEN) / prompt_tps
+    reading = (len(ask) / CHARS_PER_TOKEN) / prompt_tps
     output_tps = written / max(write_seconds - reading, 1e-3)
     return ModelSpeed(
         model=spec,
