@@ -641,3 +641,37 @@ def test_cli_ask_with_an_empty_question_fails_fast_with_one_line(
         == "mlsd: error: the question is empty: ask something, e.g. 'batch or online inference?'\n"
     )
     assert not data_dir.exists()  # no store was opened, let alone built
+
+
+def test_a_slow_model_reads_the_passages_it_can_before_its_first_word_and_no_rewrite(
+    store: FakeStore, tmp_path: Path
+) -> None:
+    from app.chat.budget import passage_chars
+    from app.llm.check import base_url
+    from app.llm.plan import ModelSpeed, save_speed, speeds_path
+
+    settings = load_settings(
+        data_dir=tmp_path, llm="openai:slow", llm_base_url="http://127.0.0.1:9/v1", llm_timeout=2.0
+    )
+    # 55 prompt tokens/s: 8 s of reading holds one short passage, not two; 5 answer
+    # tokens/s: rewriting a follow-up first would cost 15 s before the answer starts.
+    speed = ModelSpeed(
+        model="openai:slow", base_url=base_url(settings, "openai"), prompt_tps=55, output_tps=5
+    )
+    save_speed(speeds_path(tmp_path), speed)
+    assert passage_chars(speed) == 160
+    model = recording("Batch suits a daily forecast [1].", "Streaming scores events [1].")
+    first = answer(TWO_PASSAGES, settings=settings, store=store, model=model)
+    assert (
+        "The LLM read the 1 best of 2 passages: at its measured 55 prompt tokens/s, more "
+        "would delay its first word past 8 s." in first.notes
+    )
+    system = str(model.seen[0][0].content)
+    assert "[1] (" in system and "[2] (" not in system
+    assert [c.number for c in first.citations] == [1]
+    history = [
+        {"role": "user", "content": TWO_PASSAGES},
+        {"role": "assistant", "content": first.text},
+    ]
+    answer("and for streaming?", settings=settings, store=store, model=model, history=history)
+    assert len(model.seen) == 2  # the follow-up was rewritten offline: no call before it

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app import knowledge
+from app.chat.budget import FIRST_TOKEN_SECONDS, fit_passages, passage_chars, rewrites_follow_ups
 from app.chat.draft_index import DraftIndex, draft_index
 from app.chat.extractive import extractive_answer, nothing_relevant
 from app.chat.history import DEFAULT_HISTORY_TOKENS, bound_history, normalize_history
@@ -22,7 +23,8 @@ from app.chat.question import clean_question, offline_standalone
 from app.chat.retrieval import RELEVANCE_FLOOR, Retrieval, retrieve
 from app.chat.verdict import DraftReview
 from app.draft import Draft, load_draft
-from app.llm.check import diagnose
+from app.llm.check import base_url, diagnose
+from app.llm.plan import ModelSpeed, load_speed, speeds_path
 from app.llm.provider import build_chat_model, describe_spec
 from app.settings import Settings
 from ingest.errors import LoadError
@@ -69,13 +71,25 @@ def _failure_note(name: str, failure: LLMFailure, settings: Settings, partial: b
     )
 
 
+def _speed(settings: Settings) -> ModelSpeed | None:
+    """The configured model's measured speed (`mlsd llm check --speed`), if any."""
+    provider, _ = describe_spec(settings.llm)
+    if provider == "none":
+        return None
+    return load_speed(speeds_path(settings.data_dir), settings.llm, base_url(settings, provider))
+
+
 def _standalone(
-    question: str, turns: list[ChatTurn], model: Any | None, settings: Settings
+    question: str,
+    turns: list[ChatTurn],
+    model: Any | None,
+    settings: Settings,
+    speed: ModelSpeed | None = None,
 ) -> tuple[str, LLMFailure | None]:
     """The question retrieval should search for, and the model's failure if it had one."""
     if not turns:
         return question, None
-    if model is None:
+    if model is None or not rewrites_follow_ups(speed):
         return offline_standalone(question, turns), None
     try:
         return condense(model, question, turns, settings.llm_timeout), None
@@ -92,6 +106,7 @@ class _Context:
     found: Retrieval
     name: str
     fields: dict[str, Any]  # question, standalone_question, truncated, notes, verdict...
+    speed: ModelSpeed | None = None
 
     @property
     def verdict(self) -> str:
@@ -118,7 +133,13 @@ def _lead(verdict: str) -> str:
 
 def _generated(model: Any, turns: list[ChatTurn], ctx: _Context) -> Iterator[Event]:
     """Stream the model's answer with its markers checked; fall back when it fails."""
-    citations = ctx.found.citations
+    citations = fit_passages(ctx.found.citations, passage_chars(ctx.speed))
+    if len(citations) < len(ctx.found.citations) and ctx.speed is not None:
+        ctx.notes.append(
+            f"The LLM read the {len(citations)} best of {len(ctx.found.citations)} passages: "
+            f"at its measured {ctx.speed.prompt_tps:.0f} prompt tokens/s, more would delay "
+            f"its first word past {FIRST_TOKEN_SECONDS:.0f} s."
+        )
     markers = MarkerFilter(range(1, len(citations) + 1))
     shown: list[str] = []
     messages = answer_messages(ctx.fields["question"], citations, turns, review=ctx.verdict)
@@ -197,7 +218,8 @@ def stream_answer(
     model = model if model is not None else build_chat_model(settings)
     name = model_name(settings, model) if model is not None else "offline"
 
-    standalone, failure = _standalone(asked.text, turns, model, settings)
+    speed = _speed(settings) if model is not None else None
+    standalone, failure = _standalone(asked.text, turns, model, settings, speed)
     if standalone != asked.text:
         notes.append(f"Searched for: {standalone}")
     found = retrieve(standalone, store, k=k, draft=index)
@@ -214,7 +236,7 @@ def stream_answer(
         "section_id": verdict[0].section_id if verdict else None,
         "verdict": verdict[1] if verdict else "",
     }
-    ctx = _Context(settings, store, found, name, fields)
+    ctx = _Context(settings, store, found, name, fields, speed)
     if failure is not None:
         notes.append(_failure_note(name, failure, settings, partial=False))
     if not found.relevant:
