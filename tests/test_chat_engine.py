@@ -260,7 +260,7 @@ def test_llm_answer_streams_token_by_token_and_cites_what_it_uses(
     system = model.seen[0][0].content
     assert "[1] (guide: Serving; Serving > Batch or online inference, lines 10-14)" in system
     assert "[2] (guide: Serving; Serving > Streaming inference, lines 16-19)" in system
-    assert "from [1] to [2]" in system
+    assert "There are 2 passages: cite only [1] to [2]." in system
     assert model.seen[0][-1].content == TWO_PASSAGES
 
 
@@ -675,3 +675,39 @@ def test_a_slow_model_reads_the_passages_it_can_before_its_first_word_and_no_rew
     ]
     answer("and for streaming?", settings=settings, store=store, model=model, history=history)
     assert len(model.seen) == 2  # the follow-up was rewritten offline: no call before it
+
+
+def test_a_session_with_a_slow_model_has_the_prompts_fixed_start_read_ahead(
+    store: FakeStore, tmp_path: Path
+) -> None:
+    import time
+
+    from app.chat.llm import answer_prefix
+    from app.llm.check import base_url
+    from app.llm.plan import ModelSpeed, save_speed, speeds_path
+
+    settings = load_settings(
+        data_dir=tmp_path, llm="openai:slow", llm_base_url="http://127.0.0.1:9/v1", llm_timeout=2.0
+    )
+    save_speed(
+        speeds_path(tmp_path),
+        ModelSpeed(
+            model="openai:slow", base_url=base_url(settings, "openai"), prompt_tps=55, output_tps=5
+        ),
+    )
+    model = recording("ok", "Batch suits a daily forecast [1].")
+    session = ChatSession(settings, store=store, model=model)  # type: ignore[arg-type]
+    for _ in range(100):
+        if model.seen:
+            break
+        time.sleep(0.05)
+    (warm,) = model.seen
+    assert warm[0].content == answer_prefix() and "{" not in answer_prefix()
+    list(session.ask(TWO_PASSAGES))
+    # The question's prompt starts with exactly what was read ahead.
+    assert str(model.seen[1][0].content).startswith(answer_prefix())
+    # A session with no measured speed (a hosted API) makes no such call.
+    fast = recording("Batch suits a daily forecast [1].")
+    ChatSession(load_settings(llm_timeout=2.0), store=store, model=fast)  # type: ignore[arg-type]
+    time.sleep(0.2)
+    assert fast.seen == []

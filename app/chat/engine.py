@@ -6,6 +6,7 @@ is answered first with the review's verdict for it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from app.chat.budget import FIRST_TOKEN_SECONDS, fit_passages, passage_chars, re
 from app.chat.draft_index import DraftIndex, draft_index
 from app.chat.extractive import extractive_answer, nothing_relevant
 from app.chat.history import DEFAULT_HISTORY_TOKENS, bound_history, normalize_history
-from app.chat.llm import LLMFailure, answer_messages, condense, stream_text
+from app.chat.llm import LLMFailure, answer_messages, condense, prefill, stream_text
 from app.chat.markers import MarkerFilter
 from app.chat.models import DEFAULT_K, Answer, ChatError, ChatTurn
 from app.chat.question import clean_question, offline_standalone
@@ -306,6 +307,18 @@ class ChatSession:
         self.k = k
         self.history_tokens = history_tokens
         self.history: list[ChatTurn] = []
+        self._prefill()
+
+    def _prefill(self) -> None:
+        """For a model with a measured speed slow enough to limit its passages (a local
+        one), have its server read the answer prompt's fixed start while the user types."""
+        if self.model is None or passage_chars(_speed(self.settings)) is None:
+            return
+        model = self.model
+        timeout = self.settings.llm_timeout
+        threading.Thread(
+            target=prefill, args=(model, timeout), daemon=True, name="mlsd-chat-prefill"
+        ).start()
 
     @property
     def mode(self) -> str:

@@ -144,6 +144,23 @@ def answer_messages(
     return [("system", system), *turns, ("human", user)]
 
 
+def answer_prefix() -> str:
+    """The part of the answer prompt that is the same for every question (everything before
+    the passages): a server that caches prompt prefixes reads it once, ahead of time."""
+    prompt = load_prompt("chat_answer", ANSWER_FIELDS)
+    return prompt.system.split("{passages}", 1)[0]
+
+
+def prefill(model: BaseChatModel, timeout: float) -> None:
+    """Have the server read the answer prompt's fixed start now (a one-token call), so the
+    first answer of a conversation starts as fast as the later ones. Best effort."""
+    messages: list[Message] = [("system", answer_prefix()), ("human", "ok")]
+    try:
+        call_with_timeout(lambda: with_answer_limit(model, 1).invoke(list(messages)), timeout)
+    except Exception:  # the real question will say what is wrong with the model
+        return
+
+
 def _clean_condensed(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
