@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from app import knowledge
-from app.chat.budget import FIRST_TOKEN_SECONDS, fit_passages, passage_chars, rewrites_follow_ups
+from app.chat.budget import (
+    FIRST_TOKEN_SECONDS,
+    fit_passages,
+    passage_chars,
+    rewrites_follow_ups,
+    slow_reader,
+)
 from app.chat.draft_index import DraftIndex, draft_index
 from app.chat.extractive import extractive_answer, nothing_relevant
 from app.chat.history import DEFAULT_HISTORY_TOKENS, bound_history, normalize_history
@@ -143,7 +149,9 @@ def _generated(model: Any, turns: list[ChatTurn], ctx: _Context) -> Iterator[Eve
         )
     markers = MarkerFilter(range(1, len(citations) + 1))
     shown: list[str] = []
-    messages = answer_messages(ctx.fields["question"], citations, turns, review=ctx.verdict)
+    messages = answer_messages(
+        ctx.fields["question"], citations, turns, review=ctx.verdict, compact=slow_reader(ctx.speed)
+    )
     # The verdict goes out with the model's first words: shown before a model that then fails
     # at once, it would be printed again by the offline answer that stands in.
     lead = _lead(ctx.verdict)
@@ -312,12 +320,12 @@ class ChatSession:
     def _prefill(self) -> None:
         """For a model with a measured speed slow enough to limit its passages (a local
         one), have its server read the answer prompt's fixed start while the user types."""
-        if self.model is None or passage_chars(_speed(self.settings)) is None:
+        if self.model is None or not slow_reader(_speed(self.settings)):
             return
         model = self.model
         timeout = self.settings.llm_timeout
         threading.Thread(
-            target=prefill, args=(model, timeout), daemon=True, name="mlsd-chat-prefill"
+            target=prefill, args=(model, timeout, True), daemon=True, name="mlsd-chat-prefill"
         ).start()
 
     @property

@@ -131,10 +131,13 @@ def answer_messages(
     history: Sequence[ChatTurn],
     *,
     review: str = "",
+    compact: bool = False,
 ) -> list[Message]:
     """System prompt with the numbered passages, the conversation, then the question (with
-    the review's verdict on the draft section it asks about, when there is one)."""
-    prompt = load_prompt("chat_answer", ANSWER_FIELDS)
+    the review's verdict on the draft section it asks about, when there is one). `compact`
+    uses the short instructions of prompts/chat_answer_compact.md (a slow model reads them
+    in 2 s instead of 6)."""
+    prompt = load_prompt(answer_prompt_name(compact), ANSWER_FIELDS)
     system, user = prompt.render(
         passages=render_passages(citations),
         question=with_review(question, review),
@@ -144,17 +147,22 @@ def answer_messages(
     return [("system", system), *turns, ("human", user)]
 
 
-def answer_prefix() -> str:
+def answer_prompt_name(compact: bool) -> str:
+    """The answer prompt's file name: the short one for a slow model."""
+    return "chat_answer_compact" if compact else "chat_answer"
+
+
+def answer_prefix(compact: bool = False) -> str:
     """The part of the answer prompt that is the same for every question (everything before
     the passages): a server that caches prompt prefixes reads it once, ahead of time."""
-    prompt = load_prompt("chat_answer", ANSWER_FIELDS)
+    prompt = load_prompt(answer_prompt_name(compact), ANSWER_FIELDS)
     return prompt.system.split("{passages}", 1)[0]
 
 
-def prefill(model: BaseChatModel, timeout: float) -> None:
+def prefill(model: BaseChatModel, timeout: float, compact: bool = False) -> None:
     """Have the server read the answer prompt's fixed start now (a one-token call), so the
     first answer of a conversation starts as fast as the later ones. Best effort."""
-    messages: list[Message] = [("system", answer_prefix()), ("human", "ok")]
+    messages: list[Message] = [("system", answer_prefix(compact)), ("human", "ok")]
     try:
         call_with_timeout(lambda: with_answer_limit(model, 1).invoke(list(messages)), timeout)
     except Exception:  # the real question will say what is wrong with the model

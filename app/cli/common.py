@@ -8,12 +8,15 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import BaseModel
 
-from app.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from app.settings import Settings
+
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -139,12 +142,14 @@ def make_settings(
     data_dir: Path | None, llm: str | None, llm_base_url: str | None, **extra: Any
 ) -> Settings:
     """Settings with command-line overrides applied."""
+    from app.settings import load_settings
+
     return load_settings(data_dir=data_dir, llm=llm, llm_base_url=llm_base_url, **extra)
 
 
 def echo_json(data: BaseModel | dict[str, Any] | list[Any]) -> None:
     """Print machine-readable output."""
-    if isinstance(data, BaseModel):
+    if hasattr(data, "model_dump_json"):
         click.echo(data.model_dump_json(indent=2))
     else:
         click.echo(json.dumps(data, indent=2, default=str))

@@ -249,10 +249,11 @@ ONNX_MODEL_ONLY = (
 # One process: the same load, then two reviews of the draft; prints the warm review's time.
 WARM_REVIEW = (
     "import sys, time\n"
+    "from pathlib import Path\n"
     "from app.api import make_reviewer\n"
     "from app.settings import load_settings\n"
     "r = make_reviewer(load_settings(), use_cache=False)\n"
-    "r.review_path(sys.argv[1]); t = time.perf_counter(); r.review_path(sys.argv[1])\n"
+    "d = Path(sys.argv[1]); r.review_path(d); t = time.perf_counter(); r.review_path(d)\n"
     "print(round(time.perf_counter() - t, 3))\n"
 )
 
@@ -265,6 +266,8 @@ def _median_run(command: list[str], env: dict[str, str], runs: int) -> tuple[flo
         started = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
         times.append(time.perf_counter() - started)
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(command[:3])}... failed: {done.stderr[-300:]}")
         out = done.stdout
     times.sort()
     return times[len(times) // 2], out

@@ -228,9 +228,11 @@ def render_markdown(results: dict[str, Any]) -> str:
     rows: list[Row] = []
     for label, fig in results["ingest"].items():
         rows += _ingest_rows(label, fig)
-    rows += _review_rows(results["review"], results["batch"])
-    rows += [_retrieval_row(fig) for fig in results["retrieval"]]
-    rows += _process_rows(results["processes"])
+    if "review" in results and "batch" in results:
+        rows += _review_rows(results["review"], results["batch"])
+    rows += [_retrieval_row(fig) for fig in results.get("retrieval", [])]
+    if "processes" in results:
+        rows += _process_rows(results["processes"])
     if "startup" in results:
         rows += _startup_rows(results["startup"])
     if "serve_load" in results:

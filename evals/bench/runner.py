@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,13 @@ from evals.bench.review import bench_batch, bench_review
 from evals.bench.serve_load import bench_serve_load
 from ingest.embedder import DEFAULT_MODEL, resolve_model_path
 
+PARTS = ("ingest", "review", "batch", "retrieval", "processes", "startup", "serve_load")
 
-def run(plan: Plan, out: Path) -> dict[str, Any]:
-    """Every measurement in order; returns the results and writes them to `out`."""
+
+def run(plan: Plan, out: Path, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
+    """The measurements in `parts`, in order (the guides are always ingested: the others
+    review against them); returns the results and writes them to `out`. A part that fails
+    is recorded as failed and the others still run."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
     from ingest.embedder import SentenceTransformerEmbedder
@@ -66,17 +71,30 @@ def run(plan: Plan, out: Path) -> dict[str, Any]:
 
         ingest: dict[str, Any] = {}
         ingest["guides"], kb_dir = bench_ingest("guides", guides, tools, work, plan)
-        ingest["corpus"], corpus_dir = bench_ingest("corpus", work / "corpus", tools, work, plan)
-        shutil.rmtree(corpus_dir, ignore_errors=True)
+        if "ingest" in parts:
+            ingest["corpus"], corpus_dir = bench_ingest(
+                "corpus", work / "corpus", tools, work, plan
+            )
+            shutil.rmtree(corpus_dir, ignore_errors=True)
         results["ingest"] = ingest
 
         review_settings = load_settings(data_dir=kb_dir)
-        results["review"] = bench_review(embedder, model, kb_dir, review_settings, plan)
-        results["batch"] = bench_batch(embedder, kb_dir, review_settings, work, plan)
-        results["retrieval"] = [bench_retrieval(n, work, plan) for n in plan.retrieval_sizes]
-        results["processes"] = bench_processes(kb_dir, work, plan)
-        results["startup"] = bench_startup(kb_dir, work, plan)
-        results["serve_load"] = bench_serve_load(kb_dir, work, plan)
+        steps: dict[str, Callable[[], Any]] = {
+            "review": lambda: bench_review(embedder, model, kb_dir, review_settings, plan),
+            "batch": lambda: bench_batch(embedder, kb_dir, review_settings, work, plan),
+            "retrieval": lambda: [bench_retrieval(n, work, plan) for n in plan.retrieval_sizes],
+            "processes": lambda: bench_processes(kb_dir, work, plan),
+            "startup": lambda: bench_startup(kb_dir, work, plan),
+            "serve_load": lambda: bench_serve_load(kb_dir, work, plan),
+        }
+        for name, step in steps.items():
+            if name not in parts:
+                continue
+            try:
+                results[name] = step()
+            except Exception as exc:  # one broken measurement must not lose the others
+                log(f"{name} failed: {type(exc).__name__}: {exc}")
+                results.setdefault("failed", {})[name] = f"{type(exc).__name__}: {exc}"[:300]
     results["load"]["end"] = load_average()
     results["seconds"] = round(time.perf_counter() - started, 1)
     write_results(results, out)
@@ -102,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="Small inputs: a smoke run.")
     parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"Comma-separated parts to run (default all): {', '.join(PARTS)}.",
+    )
+    parser.add_argument(
         "--out", type=Path, default=RESULTS, help="Output folder (default evals/results)."
     )
     args = parser.parse_args(argv)
@@ -115,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(key, value)
     out = args.out.resolve()
     os.chdir(PROJECT_ROOT)  # settings resolve mlsd.toml and relative paths from here
-    results = run(Plan.make(args.quick), out)
+    parts = tuple(p.strip() for p in args.only.split(",") if p.strip())
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s): {', '.join(unknown)}")
+    results = run(Plan.make(args.quick), out, parts)
     print(render_markdown(results))
     return 0
