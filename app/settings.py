@@ -165,7 +165,8 @@ class Settings(BaseSettings):
         "auto",
         description="How the embedding model runs. 'auto': ONNX Runtime once the model has "
         "been exported (the first ingest or review does it, checked against torch), torch "
-        "until then; 'onnx' the same; 'torch': sentence-transformers always, never exported.",
+        "until then; 'onnx': the same, but an error for a model ONNX Runtime cannot run; "
+        "'torch': sentence-transformers always, never exported.",
     )
     knowledge_paths: list[Path] = Field(
         default_factory=lambda: [KNOWLEDGE_DIR / "guides"],

@@ -227,11 +227,12 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> Vectors:
         """Unit-length vector for a query (cached: reviews ask the same questions often)."""
-        return _cached_query(self, text)
+        return cached_query(self, text)
 
 
 @lru_cache(maxsize=4096)
-def _cached_query(embedder: SentenceTransformerEmbedder, text: str) -> Vectors:
+def cached_query(embedder: Embedder, text: str) -> Vectors:
+    """An embedder's read-only vector for a query, remembered (any Embedder)."""
     vector: Vectors = embedder.embed_documents([text])[0]
     vector.setflags(write=False)
     return vector

@@ -19,13 +19,12 @@ import os
 import tempfile
 import threading
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.embedder import Vectors
+from ingest.embedder import Vectors, cached_query
 from ingest.errors import EmbedderError
 
 # Vectors of the exported model must be this close to the torch path's, on every probe text.
@@ -286,11 +285,4 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> Vectors:
         """Unit-length vector for a query (cached: reviews ask the same questions often)."""
-        return _cached_query(self, text)
-
-
-@lru_cache(maxsize=4096)
-def _cached_query(embedder: OnnxEmbedder, text: str) -> Vectors:
-    vector: Vectors = embedder.embed_documents([text])[0]
-    vector.setflags(write=False)
-    return vector
+        return cached_query(self, text)
