@@ -670,11 +670,19 @@ def test_a_slow_model_reads_the_passages_it_can_before_its_first_word_and_no_rew
     assert "[1] (" in system and "[2] (" not in system
     assert [c.number for c in first.citations] == [1]
     history = [
+        {"role": "user", "content": "Batch or streaming inference, zebra? " * 20},
+        {"role": "assistant", "content": "Batch inference, zebra. " * 40},
         {"role": "user", "content": TWO_PASSAGES},
         {"role": "assistant", "content": first.text},
     ]
     answer("and for streaming?", settings=settings, store=store, model=model, history=history)
     assert len(model.seen) == 2  # the follow-up was rewritten offline: no call before it
+    # The conversation is re-read with every question: a slow reader gets its newest turns.
+    from app.chat.budget import SLOW_HISTORY_TOKENS
+
+    earlier = model.seen[1][1:-1]
+    assert earlier and sum(len(str(m.content)) for m in earlier) <= SLOW_HISTORY_TOKENS * 4 + 8
+    assert "zebra" not in " ".join(str(m.content) for m in earlier)
 
 
 def test_a_session_with_a_slow_model_has_the_prompts_fixed_start_read_ahead(

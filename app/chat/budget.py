@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 # The first streamed token should come within 10 s; reading is planned to take 8 of them.
 FIRST_TOKEN_SECONDS = 8.0
-# Tokens of the answer prompt besides the passages: the short instructions a model with a
-# measured speed gets (prompts/chat_answer_compact.md), the question, a short history.
+# Tokens of the answer prompt besides the passages: the short instructions a slow reader gets
+# (prompts/chat_answer_compact.md), the question, and at most SLOW_HISTORY_TOKENS of the
+# conversation (its newest turns).
+SLOW_HISTORY_TOKENS = 120
 FIXED_PROMPT_TOKENS = 250
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from app import knowledge
 from app.chat.budget import (
     FIRST_TOKEN_SECONDS,
+    SLOW_HISTORY_TOKENS,
     fit_passages,
     passage_chars,
     rewrites_follow_ups,
@@ -140,6 +141,10 @@ def _lead(verdict: str) -> str:
 
 def _generated(model: Any, turns: list[ChatTurn], ctx: _Context) -> Iterator[Event]:
     """Stream the model's answer with its markers checked; fall back when it fails."""
+    if slow_reader(ctx.speed):
+        # The conversation is re-read with every question (it follows the passages, which
+        # change): a slow reader gets only its newest turns.
+        turns = bound_history(turns, SLOW_HISTORY_TOKENS)
     citations = fit_passages(ctx.found.citations, passage_chars(ctx.speed))
     if len(citations) < len(ctx.found.citations) and ctx.speed is not None:
         ctx.notes.append(
