@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -21,10 +22,23 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # A copy of the sources, so the build's own folders (build/, *.egg-info) never land in
+    # the checkout.
+    source = tmp_path_factory.mktemp("source") / "mlsd"
+    keep = ("app", "ingest", "evals", "knowledge", "prompts", "schemas")
+    source.mkdir()
+    for name in keep:
+        shutil.copytree(
+            PROJECT / name,
+            source / name,
+            ignore=shutil.ignore_patterns("__pycache__", "results", "build"),
+        )
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(PROJECT / name, source / name)
     # No build isolation: setuptools comes from this environment, nothing is downloaded.
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(out), str(PROJECT)],
+         "--wheel-dir", str(out), str(source)],
         check=True, timeout=600, cwd=out,
     )  # fmt: skip
     (built,) = out.glob("mlsd-*.whl")

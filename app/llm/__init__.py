@@ -1,4 +1,7 @@
-"""LLM support: building a LangChain chat model from settings, prompts, and the section judge."""
+"""Everything LLM in one package: the chat model from settings (provider), prompts, the one
+timeout path (calls), speed and planning (speed, plan), the connection check (check), and the
+section judge: asking the model (judge) and believing it only as far as the draft supports
+(review)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The LLM section judge, model side: one structured call per template section (split when
 long), in the order and within the time limits of a CallPlan (app.llm.plan), each waited for
-through app.llm.calls. It returns raw judgements; app.review.llm_review builds the tasks and
+through app.llm.calls. It returns raw judgements; app.llm.review builds the tasks and
 checks every answer against the draft before anything is believed.
 
 Two answer shapes. The full one gives, per question, a verdict, a quote copied from the draft

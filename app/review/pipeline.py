@@ -18,6 +18,7 @@ from app.draft import Draft, load_draft, load_draft_bytes
 from app.errors import UnsupportedDocument
 from app.language import detect_language
 from app.llm.judge import LLMJudge
+from app.llm.review import judge_with_llm
 from app.review.align import align_sections
 from app.review.cache import ReviewCache, cache_key
 from app.review.cite import CitationQuery, cite
@@ -37,7 +38,6 @@ from app.review.findings import (
 )
 from app.review.judge import judge_offline, score_matrix
 from app.review.judgement import Judgement
-from app.review.llm_review import judge_with_llm
 from app.review.models import (
     Finding,
     FindingKind,
