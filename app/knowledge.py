@@ -19,6 +19,7 @@ from ingest.store import Hit, KnowledgeStore, StoreStats
 
 _embedders: dict[tuple[str, str, str], Embedder] = {}
 _embedders_lock = threading.Lock()
+_warmed: set[int] = set()
 
 
 def get_embedder(settings: Settings) -> Embedder:
@@ -40,6 +41,10 @@ def warm_embedder(settings: Settings) -> None:
     """Load the embedding model in a background thread, so that it loads while the caller
     imports and opens the store (a cold review gains the model's load time)."""
     embedder = get_embedder(settings)
+    with _embedders_lock:
+        if id(embedder) in _warmed:  # a long-running app asks once, not per request
+            return
+        _warmed.add(id(embedder))
     threading.Thread(
         target=lambda: _quietly(embedder), daemon=True, name="mlsd-warm-embedder"
     ).start()
