@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from app.errors import ConfigError
-from app.settings import DATA_ROOT, Settings
+from app.settings import DATA_ROOT, KNOWLEDGE_DIR, Settings
 from ingest.chunking import Chunker
 from ingest.embedder import Embedder, SentenceTransformerEmbedder, resolve_model_path
 from ingest.onnx_embedder import OnnxEmbedder, onnx_file
@@ -135,6 +135,7 @@ def ingest(
         max_pages=settings.max_pages,
         prune=prune,
         progress=progress,
+        shipped=KNOWLEDGE_DIR,
     )
 
 

@@ -7,6 +7,11 @@ drops the rest; a file deleted from an ingested folder loses its chunks (unless 
 Every chunk also records the file's absolute location. Source ids are relative to the
 working directory when the file lies under it, so the location, not the id, is what says
 whether a source lies under a folder being ingested, and which stored source a file is.
+
+Files of the data shipped with the program (the default guides) are the exception: they are
+known by their path inside the shipped folder's parent ('knowledge/guides/x.md') wherever
+the program is installed, so two installs or checkouts sharing one per-user knowledge base
+share one copy of each guide.
 """
 
 from __future__ import annotations
@@ -120,21 +125,48 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
 
 
 class _Target:
-    """A file to ingest: its source id, path and absolute location."""
+    """A file to ingest: its source id, path and absolute location; whether it is shipped
+    data, and (once loaded) its content hash."""
 
-    def __init__(self, sid: str, path: Path, location: str) -> None:
-        self.sid, self.path, self.location = sid, path, location
+    def __init__(self, sid: str, path: Path, location: str, shipped: bool = False) -> None:
+        self.sid, self.path, self.location, self.shipped = sid, path, location, shipped
+        self.source_hash = ""
+
+
+def _shipped_id(path: Path, shipped: Path | None) -> str | None:
+    """The location-independent id of a file of the shipped data, None for any other file."""
+    if shipped is None:
+        return None
+    root = shipped.resolve()
+    location = entry_path(path)
+    return location.relative_to(root.parent).as_posix() if location.is_relative_to(root) else None
+
+
+def _copy_of(info: SourceInfo, sid: str, location: str) -> bool:
+    """True when a stored source is this shipped file or another install's copy of it: the
+    same location, the same trailing path, a location that is gone, or none recorded."""
+    stored = info.path
+    return (
+        not stored
+        or stored == location
+        or stored.endswith("/" + sid)
+        or not os.path.lexists(stored)
+    )
 
 
 def _assign_ids(
-    files: list[Path], bases: list[Path], known: dict[str, SourceInfo]
+    files: list[Path],
+    bases: list[Path],
+    known: dict[str, SourceInfo],
+    shipped: Path | None = None,
 ) -> list[_Target]:
     """The source id of each file, such that one file keeps one id from any working
     directory and two files never share one.
 
-    A file already stored keeps its id (found by location, or for chunks stored before
-    locations were kept, by any id it could have had). A new file gets its id relative to
-    the first base, or its absolute path when that id belongs to another file.
+    A shipped file takes its shipped id, unless an unrelated file holds it. Any other file
+    already stored keeps its id (found by location, or for chunks stored before locations
+    were kept, by any id it could have had). A new file gets its id relative to the first
+    base, or its absolute path when that id belongs to another file.
     """
     by_location = {info.path: sid for sid, info in known.items() if info.path}
     targets: list[_Target] = []
@@ -145,6 +177,15 @@ def _assign_ids(
         if location in seen:
             continue  # the same file named twice
         seen.add(location)
+        own = _shipped_id(path, shipped)
+        if (
+            own is not None
+            and own not in used
+            and (own not in known or _copy_of(known[own], own, location))
+        ):
+            used[own] = location
+            targets.append(_Target(own, path, location, shipped=True))
+            continue
         sid = by_location.get(location)
         if sid is None:
             candidates = _candidate_ids(path, bases)
@@ -190,11 +231,14 @@ def ingest_paths(
     max_pages: int,
     prune: bool = True,
     progress: Progress | None = None,
+    shipped: Path | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files under `paths`. Never raises for a bad file:
     each failure is a FileResult with a one-line message, and the other files go on.
 
-    Pruning removes only sources whose files lay under a folder given here and are gone."""
+    Pruning removes only sources whose files lay under a folder given here and are gone.
+    Files under `shipped` (the program's own data) keep one id wherever it is installed, and
+    other copies of them stored under older or absolute ids are removed."""
     started = time.perf_counter()
     report = IngestReport()
     files: list[Path] = []
@@ -223,7 +267,7 @@ def ingest_paths(
 
     with store.writing():
         known, ids_by_source = store.inventory()
-        targets = _assign_ids(files, bases, known)
+        targets = _assign_ids(files, bases, known, shipped)
         legacy = _Legacy(known, {t.sid for t in targets})
         batch = _Batch(store)
         for index, target in enumerate(targets, start=1):
@@ -244,6 +288,7 @@ def ingest_paths(
             if isinstance(result, _Update):
                 batch.append(result)
         batch.flush()
+        report.results.extend(_drop_copies(targets, known, ids_by_source, store))
         if prune:
             assigned = {t.sid for t in targets}
             for sid in sorted(known):
@@ -315,6 +360,40 @@ class _Batch:
         self._updates, self._chunks = [], 0
 
 
+def _drop_copies(
+    targets: list[_Target],
+    known: dict[str, SourceInfo],
+    ids_by_source: dict[str, set[str]],
+    store: KnowledgeStore,
+) -> list[FileResult]:
+    """Remove the other copies of each shipped file: the same file stored under an id an
+    older version gave it, or another install's copy stored under its absolute path (same
+    trailing path, and the same text or a location that is gone)."""
+    results: list[FileResult] = []
+    assigned = {t.sid for t in targets}
+    for target in (t for t in targets if t.shipped and t.source_hash):
+        for sid, info in known.items():
+            if sid in assigned or not info.path:
+                continue
+            same_file = info.path == target.location
+            other_copy = info.path.endswith("/" + target.sid) and (
+                info.content_hash == target.source_hash or not os.path.lexists(info.path)
+            )
+            if not (same_file or other_copy):
+                continue
+            assigned.add(sid)
+            removed = store.delete(sorted(ids_by_source.get(sid, set())))
+            results.append(
+                FileResult(
+                    source_id=sid,
+                    status="removed",
+                    chunks_removed=removed,
+                    message=f"another copy of {target.sid}",
+                )
+            )
+    return results
+
+
 class _Legacy:
     """Sources stored without a location, by content hash, for files that come back under
     another id: a store written before locations were kept, by ids relative to another
@@ -354,11 +433,12 @@ def _plan_one(
     try:
         doc = load_path(target.path, sid, max_bytes=max_bytes, max_pages=max_pages)
         report.warnings.extend(f"{sid}: {w}" for w in doc.warnings)
+        target.source_hash = chunker.source_hash(doc)
         info = known.get(sid)
-        if info is None and (old := legacy.claim(chunker.source_hash(doc), target.location)):
+        if info is None and (old := legacy.claim(target.source_hash, target.location)):
             sid = target.sid = old
             info = known[sid]
-        if info is not None and info.content_hash == chunker.source_hash(doc):
+        if info is not None and info.content_hash == target.source_hash:
             ids = ids_by_source.get(sid, set())
             if info.path != target.location:
                 store.set_path(sorted(ids), target.location)  # an older store: record it

@@ -493,3 +493,93 @@ def test_summary_csv_neutralises_spreadsheet_formulas() -> None:
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert [row[0] for row in rows[1:-1]] == [f"'{name}" for name in hostile]
     assert rows[-1][0] == "plain.md"
+
+
+def _install(root: Path, guides: Path) -> Path:
+    """A copy of the shipped data as another install holds it: root/knowledge/guides."""
+    shipped = root / "knowledge"
+    shutil.copytree(guides, shipped / "guides")
+    return shipped
+
+
+@pytest.mark.slow
+def test_shipped_guides_of_two_installs_share_one_copy_from_any_folder(
+    monkeypatch: pytest.MonkeyPatch,
+    guides_dir: Path,
+    tmp_path: Path,
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    from ingest.chunking import Chunker
+    from ingest.pipeline import ingest_paths
+    from ingest.store import KnowledgeStore
+
+    store = KnowledgeStore.open(embedder, data_dir=tmp_path / "data")
+    one = _install(tmp_path / "checkout", guides_dir)
+    two = _install(tmp_path / "site-packages" / "app" / "_data", guides_dir)
+
+    def ingest(shipped: Path, cwd: Path):  # type: ignore[no-untyped-def]
+        monkeypatch.chdir(cwd)
+        return ingest_paths(
+            [shipped / "guides"], store, Chunker(), bases=[cwd, shipped.parent],
+            max_bytes=20_000_000, max_pages=200, shipped=shipped,
+        )  # fmt: skip
+
+    first = ingest(one, tmp_path)
+    assert first.failed == 0
+    ids = {r.source_id for r in first.results}
+    assert all(sid.startswith("knowledge/guides/") for sid in ids)
+    total = store.count()
+    for shipped, cwd in ((two, Path("/")), (one, two), (two, tmp_path / "checkout")):
+        again = ingest(shipped, cwd)
+        assert (again.unchanged, again.chunks_added, again.chunks_removed) == (6, 0, 0)
+        assert store.count() == total
+        assert {r.source_id for r in again.results} == ids
+    # An edit in one install updates the one shared copy.
+    (two / "guides" / "pipelines.txt").write_text(
+        "Pipelines\n\nA feature pipeline backfills ninety days before a model trains on it.\n"
+    )
+    edited = ingest(two, tmp_path)
+    assert edited.unchanged == 5 and edited.chunks_added > 0
+    assert len(store.inventory()[0]) == 6
+
+
+@pytest.mark.slow
+def test_copies_of_shipped_guides_stored_under_older_ids_are_removed_once(
+    monkeypatch: pytest.MonkeyPatch,
+    guides_dir: Path,
+    tmp_path: Path,
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    """What earlier versions left: one install's guides under ids relative to the working
+    directory, another's under absolute ids. The next ingest keeps one copy of each."""
+    from ingest.chunking import Chunker
+    from ingest.pipeline import ingest_paths
+    from ingest.store import KnowledgeStore
+
+    store = KnowledgeStore.open(embedder, data_dir=tmp_path / "data")
+    one = _install(tmp_path / "checkout", guides_dir)
+    two = _install(tmp_path / "elsewhere", guides_dir)
+    keep = tmp_path / "notes" / "guides"
+    shutil.copytree(guides_dir, keep)  # the user's own copy under another name: kept
+    monkeypatch.chdir(tmp_path)
+    for folder, bases in ((one / "guides", [tmp_path]), (two / "guides", []), (keep, [tmp_path])):
+        ingest_paths([folder], store, Chunker(), bases=bases, max_bytes=20_000_000, max_pages=200)
+    old_ids = set(store.inventory()[0])
+    assert len(old_ids) == 18 and any(sid.startswith("checkout/") for sid in old_ids)
+    assert any(sid.startswith(str(two)) for sid in old_ids)
+
+    report = ingest_paths(
+        [one / "guides"], store, Chunker(), bases=[tmp_path, one.parent],
+        max_bytes=20_000_000, max_pages=200, shipped=one,
+    )  # fmt: skip
+    assert report.failed == 0
+    removed = {r.source_id for r in report.results if r.status == "removed"}
+    assert removed == {sid for sid in old_ids if "/knowledge/guides/" in f"/{sid}"}
+    remaining = set(store.inventory()[0])
+    assert {s for s in remaining if s.startswith("knowledge/guides/")} == {
+        f"knowledge/guides/{p.name}" for p in guides_dir.iterdir()
+    }
+    assert {s for s in remaining if s.startswith("notes/")} == {
+        s for s in old_ids if s.startswith("notes/")
+    }
+    assert len(remaining) == 12

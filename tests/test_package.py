@@ -45,6 +45,27 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+def _venv_with(wheel: Path, venv: Path) -> Path:
+    """A fresh venv with the wheel installed; its python."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True, timeout=300,
+    )  # fmt: skip
+    # Dependencies come from this environment's site-packages, appended after the fresh
+    # venv's own: mlsd itself is the installed wheel (this environment's editable install
+    # of the checkout is not activated, as its .pth hook only runs in a site directory).
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    Path(purelib, "mlsd-test-deps.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
+    )
+    return python
+
+
 def test_the_wheel_carries_the_shipped_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in (
@@ -65,22 +86,7 @@ def test_an_installed_wheel_reviews_a_draft_with_no_checkout_beside_it(
     wheel: Path, tmp_path: Path, kb_dir: Path
 ) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-        check=True, timeout=300,
-    )  # fmt: skip
-    # Dependencies come from this environment's site-packages, appended after the fresh
-    # venv's own: mlsd itself is the installed wheel (this environment's editable install
-    # of the checkout is not activated, as its .pth hook only runs in a site directory).
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    Path(purelib, "mlsd-test-deps.pth").write_text(
-        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
-    )
+    python = _venv_with(wheel, venv)
     work = tmp_path / "elsewhere"
     work.mkdir()
     draft = work / "design.md"
@@ -105,3 +111,37 @@ def test_an_installed_wheel_reviews_a_draft_with_no_checkout_beside_it(
         capture_output=True, text=True, cwd=work, env=env, timeout=120,
     )  # fmt: skip
     assert shown.returncode == 0 and "requirements.q1" in shown.stdout
+
+
+def test_an_installed_wheel_shares_the_checkouts_knowledge_base_without_a_second_copy(
+    wheel: Path, tmp_path: Path, kb_dir: Path
+) -> None:
+    """The same guides from another install (here the wheel's data, the kb built from the
+    checkout) keep their ids: ingesting them re-embeds nothing and stores nothing twice."""
+    python = _venv_with(wheel, tmp_path / "venv")
+    data = tmp_path / "kb"
+    shutil.copytree(kb_dir, data)  # the session's kb stays as it was
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLSD_DATA_DIR": str(data)}
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+
+    def stats() -> dict[str, int]:
+        done = subprocess.run(
+            [str(python.parent / "mlsd"), "kb", "stats", "--json"],
+            capture_output=True, text=True, cwd=work, env=env, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return {s["source_id"]: s["chunks"] for s in json.loads(done.stdout)["sources"]}
+
+    before = stats()
+    assert before and all(sid.startswith("knowledge/guides/") for sid in before)
+    done = subprocess.run(
+        [str(python.parent / "mlsd"), "ingest", "--json"],
+        capture_output=True, text=True, cwd=work, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert (report["unchanged"], report["chunks_added"], report["chunks_removed"]) == (
+        len(before), 0, 0,
+    )  # fmt: skip
+    assert stats() == before
