@@ -17,16 +17,21 @@ LLM_PORT ?= 8080
 
 .PHONY: setup setup-run run ingest test test-fast lint format bench eval clean llm-local llm-serve
 
+# uv installs the dependencies (several times faster than pip); pip only when uv is missing.
+# torch comes first, through pip: pip finds the local CPU build of torch 2.13.0, which uv
+# does not look for, and a torch already installed satisfies the range that follows (a bare
+# `torch` requirement would pull a CUDA build).
+INSTALL = bash scripts/venv-install.sh $(VENV)
+
 $(RUN_STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	# The local CPU build of torch first: a bare `torch` requirement would pull a CUDA build.
-	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet "uv>=0.5" "torch==2.13.0" \
+		|| $(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(INSTALL) -e .
 	touch $(RUN_STAMP)
 
 $(DEV_STAMP): $(RUN_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(INSTALL) -e ".[dev]"
 	touch $(DEV_STAMP)
 
 setup-run: $(RUN_STAMP) ## Create .venv with what running mlsd needs (no test tools).

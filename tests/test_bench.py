@@ -68,3 +68,44 @@ def test_batch_drafts_all_differ_and_repeat_exactly(tmp_path: Path) -> None:
     contents = [p.read_bytes() for p in drafts]
     assert len(set(contents)) == 20
     assert contents == [p.read_bytes() for p in again]
+
+
+def _install_result(before: float, after: float, works: bool = True) -> dict:  # type: ignore[type-arg]
+    from evals.bench.common import ratio
+
+    speedup = ratio(before, after)
+    return {
+        "before_make_run": {"seconds": before, "others_cores": 0.0},
+        "runtime_pip": {"seconds": before * 0.7, "others_cores": 0.0},
+        "setup_run": {"seconds": after, "others_cores": 0.0},
+        "setup_run_works": works,
+        "speedup": speedup,
+        "speedup_pip_runtime": ratio(before, before * 0.7),
+        "goal_met": works and (speedup or 0) >= 2.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "works", "verdict"),
+    [(100.0, 32.0, True, "met"), (100.0, 60.0, True, "NOT met"), (100.0, 20.0, False, "NOT met")],
+)
+def test_install_rows_say_whether_the_2x_goal_is_met(
+    before: float, after: float, works: bool, verdict: str
+) -> None:
+    from evals.bench.report import _install_rows
+
+    row = _install_rows(_install_result(before, after, works))[0]
+    assert row[4] == f"≥ 2x faster: {verdict}"
+    assert ("mlsd broken" in row[1]) is not works
+
+
+def test_the_install_benchmark_copies_what_make_setup_run_needs(tmp_path: Path) -> None:
+    import re
+
+    from evals.bench.install import _copy_sources
+
+    copy = _copy_sources(tmp_path / "src")
+    recipe = (copy / "Makefile").read_text(encoding="utf-8")
+    for script in re.findall(r"scripts/[\w.-]+", recipe):
+        assert (copy / script).is_file(), script
+    assert (copy / "pyproject.toml").is_file() and (copy / "knowledge" / "guides").is_dir()

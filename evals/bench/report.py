@@ -222,6 +222,29 @@ def _load_rows(sl: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _install_rows(ins: dict[str, Any]) -> list[Row]:
+    before, pip, after = ins["before_make_run"], ins["runtime_pip"], ins["setup_run"]
+    goal = "met" if ins["goal_met"] else "NOT met"
+    return [
+        (
+            "Install, `make setup-run` (uv, runtime only; fresh venv, empty caches)",
+            f"{after['seconds']:.0f} s" + ("" if ins["setup_run_works"] else " (mlsd broken)"),
+            f"old `make run` install (pip, dev extra) {before['seconds']:.0f} s",
+            _x(ins["speedup"]) + " faster",
+            f"≥ 2x faster: {goal}",
+            _load(after, before),
+        ),
+        (
+            "Install, runtime only by pip (what dropping the dev tools alone gives)",
+            f"{pip['seconds']:.0f} s",
+            f"old `make run` install {before['seconds']:.0f} s",
+            _x(ins["speedup_pip_runtime"]) + " faster",
+            "",
+            _load(pip, before),
+        ),
+    ]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     """The results as a Markdown page: the machine, one table of figures, notes."""
     m = results["machine"]
@@ -237,6 +260,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         rows += _startup_rows(results["startup"])
     if "serve_load" in results:
         rows += _load_rows(results["serve_load"])
+    if "install" in results:
+        rows += _install_rows(results["install"])
     header = (
         "Figure",
         "mlsd",
@@ -289,6 +314,8 @@ NOTES = [
     "search_vector and the raw Chroma query (same include list) alternate query by query.",
     "Processes: peak RSS measured by GNU time -v; one untimed `mlsd review` first so the "
     "files are in the page cache (a cold start after a reboot is slower).",
+    "Install: a copy of the sources, a fresh venv and empty pip and uv caches per install, "
+    "so each pays its downloads; torch is the machine's local CPU build in every case.",
     "Before each measurement the run waits (up to a few minutes) until other processes use "
     "under 0.3 cores; the table shows what they used during the measurement.",
 ]

@@ -16,6 +16,7 @@ from app.settings import PROJECT_ROOT, load_settings
 from evals.bench.common import GUIDES, RESULTS, Plan, generate_corpus
 from evals.bench.embedding import TokenCounter, raw_model
 from evals.bench.ingest import IngestTools, bench_ingest, markdown_files, warm_chroma
+from evals.bench.install import bench_install
 from evals.bench.machine import load_average, log, machine_info
 from evals.bench.processes import bench_processes, bench_startup
 from evals.bench.report import render_markdown
@@ -24,7 +25,7 @@ from evals.bench.review import bench_batch, bench_review
 from evals.bench.serve_load import bench_serve_load
 from ingest.embedder import DEFAULT_MODEL, resolve_model_path
 
-PARTS = ("ingest", "review", "batch", "retrieval", "processes", "startup", "serve_load")
+PARTS = ("ingest", "review", "batch", "retrieval", "processes", "startup", "serve_load", "install")
 
 
 def run(plan: Plan, out: Path, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def run(plan: Plan, out: Path, parts: tuple[str, ...] = PARTS) -> dict[str, Any]
             "processes": lambda: bench_processes(kb_dir, work, plan),
             "startup": lambda: bench_startup(kb_dir, work, plan),
             "serve_load": lambda: bench_serve_load(kb_dir, work, plan),
+            "install": lambda: bench_install(work, plan),
         }
         for name, step in steps.items():
             if name not in parts:
