@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 
 from app.sentences import is_instruction, is_placeholder, sentences
 from ingest.errors import LoadError
-from ingest.loaders import load_bytes, read_file
+from ingest.loaders import DEFAULT_MAX_UNPACKED, DEFAULT_READ_SECONDS, load_bytes, read_file
 from ingest.models import Block, BlockKind, Location, SourceDocument
+from ingest.textrepair import decode_bytes
 
 # Sentences shorter than this carry no evidence ("Yes.", a lone label).
 MIN_SENTENCE_CHARS = 12
@@ -108,31 +109,73 @@ def _block_sentences(block: Block) -> list[tuple[str, Location]]:
     if block.kind is BlockKind.CODE:
         return []
     text = block.text
+    flat = text.replace("\n", " ")
     out = []
     cursor = 0
-    for sentence in sentences(text.replace("\n", " ")):
+    breaks = 0  # line breaks before `counted`, counted once each (a long block is linear)
+    counted = 0
+
+    def line_breaks_before(at: int) -> int:
+        nonlocal breaks, counted
+        if at > counted:
+            breaks += text.count("\n", counted, at)
+            counted = at
+        return breaks
+
+    for sentence in sentences(flat):
         # Find where the sentence starts in the original text to count line breaks before it.
-        probe = sentence[:20]
-        flat = text.replace("\n", " ")
-        at = flat.find(probe, cursor)
+        at = flat.find(sentence[:20], cursor)
         if at < 0:
             at = cursor
         cursor = at + len(sentence)
         if loc.line_start is not None:
-            start = loc.line_start + text.count("\n", 0, at)
-            end = loc.line_start + text.count("\n", 0, min(len(text), cursor))
+            start = loc.line_start + line_breaks_before(at)
+            end = loc.line_start + line_breaks_before(min(len(text), cursor))
             out.append((sentence, loc.model_copy(update={"line_start": start, "line_end": end})))
         else:
             out.append((sentence, loc))
     return out
 
 
-def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
-    """Sections and sentences of a loaded document."""
+def _where(loc: Location) -> str:
+    if loc.line_start is not None:
+        return f"line {loc.line_start}"
+    if loc.page is not None:
+        return f"page {loc.page}"
+    if loc.paragraph is not None:
+        return f"paragraph {loc.paragraph}"
+    return "there"
+
+
+def draft_from_document(
+    doc: SourceDocument,
+    raw_text: str = "",
+    *,
+    max_sections: int | None = None,
+    max_sentences: int | None = None,
+) -> Draft:
+    """Sections and sentences of a loaded document; past `max_sections` sections or
+    `max_sentences` sentences the rest is not read, and a warning says from where."""
     sections: list[DraftSection] = []
     sents: list[DraftSentence] = []
     texts: list[list[str]] = []
+    warnings = list(doc.warnings)
     for block in doc.blocks:
+        over = None
+        if max_sentences is not None and len(sents) >= max_sentences:
+            over = f"the first {max_sentences} sentences (MLSD_MAX_SENTENCES)"
+        elif (
+            max_sections is not None
+            and block.kind is BlockKind.HEADING
+            and len(sections) >= max_sections
+        ):
+            over = f"the first {max_sections} sections (MLSD_MAX_SECTIONS)"
+        if over:
+            warnings.append(
+                f"judged {over}; the rest of the draft, from {_where(block.location)} on, "
+                "was not read"
+            )
+            break
         if block.kind is BlockKind.HEADING:
             sections.append(
                 DraftSection(
@@ -152,6 +195,8 @@ def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
         current.location = current.location.merge(block.location)
         texts[-1].append(block.text)
         for sentence, loc in _block_sentences(block):
+            if max_sentences is not None and len(sents) >= max_sentences:
+                break  # the next block says where the draft was cut
             if len(sentence) < MIN_SENTENCE_CHARS and not is_placeholder(sentence):
                 continue
             sents.append(
@@ -173,26 +218,72 @@ def draft_from_document(doc: SourceDocument, raw_text: str = "") -> Draft:
         text=doc.text,
         raw_lines=raw_text.split("\n") if raw_text else [],
         sections=sections,
-        sentences=sents,
-        warnings=list(doc.warnings),
+        sentences=sents[:max_sentences] if max_sentences is not None else sents,
+        warnings=warnings,
     )
 
 
+def draft_lines_text(data: bytes) -> str:
+    """A text draft's own lines, numbered as the parser numbers them: decoded as the loader
+    decodes it (UTF-16, Latin-1...), with CR and CRLF line ends read as LF (a file saved
+    with old Mac line ends is one 'line' to a plain split)."""
+    try:
+        text = decode_bytes(data).text
+    except ValueError:
+        text = data.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_draft(
-    path: Path, source_id: str | None = None, *, max_bytes: int, max_pages: int
+    path: Path,
+    source_id: str | None = None,
+    *,
+    max_bytes: int,
+    max_pages: int,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
+    read_seconds: float = DEFAULT_READ_SECONDS,
+    max_sections: int | None = None,
+    max_sentences: int | None = None,
 ) -> Draft:
-    """Load a draft file (Markdown, text, PDF, DOCX). Raises LoadError."""
+    """Load a draft file (Markdown, text, PDF, DOCX). Raises LoadError. The limits are
+    Settings.draft_limits (see load_bytes and draft_from_document)."""
     name = source_id or str(path)
     if path.is_dir():
         raise LoadError(name, "is a folder, not a file")
     # Refuses FIFOs and devices without blocking, and never reads past the limit.
     data = read_file(path, name, max_bytes)
-    return load_draft_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+    return load_draft_bytes(
+        data,
+        name,
+        max_bytes=max_bytes,
+        max_pages=max_pages,
+        max_unpacked=max_unpacked,
+        read_seconds=read_seconds,
+        max_sections=max_sections,
+        max_sentences=max_sentences,
+    )
 
 
-def load_draft_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Draft:
+def load_draft_bytes(
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int,
+    max_pages: int,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
+    read_seconds: float = DEFAULT_READ_SECONDS,
+    max_sections: int | None = None,
+    max_sentences: int | None = None,
+) -> Draft:
     """Load an uploaded draft. Raises LoadError."""
-    doc = load_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+    doc = load_bytes(
+        data,
+        name,
+        max_bytes=max_bytes,
+        max_pages=max_pages,
+        max_unpacked=max_unpacked,
+        read_seconds=read_seconds,
+    )
     # The file's own lines (not the repaired text) are what a suggested-edit diff applies to.
-    raw = data.decode("utf-8", errors="replace") if doc.format.value in ("markdown", "text") else ""
-    return draft_from_document(doc, raw)
+    raw = draft_lines_text(data) if doc.format.value in ("markdown", "text") else ""
+    return draft_from_document(doc, raw, max_sections=max_sections, max_sentences=max_sentences)

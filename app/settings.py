@@ -202,6 +202,38 @@ class Settings(BaseSettings):
         20.0, gt=0, description="Largest file (ingest, review, upload), in megabytes."
     )
     max_pages: int = Field(200, ge=1, description="Largest PDF, in pages.")
+    max_unpacked_mb: float = Field(
+        50.0,
+        gt=0,
+        description="Most megabytes a .docx may unpack to, or one PDF stream decompress to; "
+        "past it the file is refused (a zip or Flate bomb).",
+    )
+    read_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Most seconds spent extracting a PDF's text; the pages read by then are "
+        "reviewed or ingested, and a warning says which were skipped.",
+    )
+    max_chunks_per_file: int = Field(
+        250,
+        ge=1,
+        description="Most passages one file adds to the knowledge base (about 220 KB of "
+        "text; at most about 15 s of embedding on 2 cores); past it, the file's first "
+        "passages are indexed and a warning says so.",
+    )
+    max_sections: int = Field(
+        400,
+        ge=1,
+        description="Most sections of a draft the reviewer reads; the rest of the draft is "
+        "not judged, and the review says from which line.",
+    )
+    max_sentences: int = Field(
+        2500,
+        ge=10,
+        description="Most sentences (list items, table rows) of a draft the reviewer embeds "
+        "and judges; the rest of the draft is not judged, and the review says from which "
+        "line. About 40,000 words.",
+    )
     max_findings_per_section: int = Field(
         12, ge=1, le=200, description="Most findings listed per template section (worst first)."
     )
@@ -300,6 +332,25 @@ class Settings(BaseSettings):
     def max_bytes(self) -> int:
         """max_file_mb in bytes."""
         return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def read_limits(self) -> dict[str, Any]:
+        """What reading one file may cost, as the loaders take it (keyword arguments)."""
+        return {
+            "max_bytes": self.max_bytes,
+            "max_pages": self.max_pages,
+            "max_unpacked": int(self.max_unpacked_mb * 1_000_000),
+            "read_seconds": self.read_seconds,
+        }
+
+    @property
+    def draft_limits(self) -> dict[str, Any]:
+        """read_limits plus how much of a draft the reviewer judges (load_draft's keywords)."""
+        return {
+            **self.read_limits,
+            "max_sections": self.max_sections,
+            "max_sentences": self.max_sentences,
+        }
 
     @classmethod
     def settings_customise_sources(

@@ -21,12 +21,19 @@ import stat
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ingest.chunking import Chunker
 from ingest.errors import LoadError, StoreError
-from ingest.loaders import file_kind, load_path, supported
+from ingest.loaders import (
+    DEFAULT_MAX_UNPACKED,
+    DEFAULT_READ_SECONDS,
+    file_kind,
+    load_path,
+    supported,
+)
 from ingest.models import Chunk
 from ingest.store import KnowledgeStore, SourceInfo
 
@@ -229,6 +236,9 @@ def ingest_paths(
     bases: list[Path],
     max_bytes: int,
     max_pages: int,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
+    read_seconds: float = DEFAULT_READ_SECONDS,
+    max_chunks: int | None = None,
     prune: bool = True,
     progress: Progress | None = None,
     shipped: Path | None = None,
@@ -237,6 +247,7 @@ def ingest_paths(
     each failure is a FileResult with a one-line message, and the other files go on.
 
     Pruning removes only sources whose files lay under a folder given here and are gone.
+    A file adds at most `max_chunks` passages (its first ones, with a warning).
     Files under `shipped` (the program's own data) keep one id wherever it is installed, and
     other copies of them stored under older or absolute ids are removed."""
     started = time.perf_counter()
@@ -280,8 +291,13 @@ def ingest_paths(
                 known,
                 ids_by_source,
                 legacy,
-                max_bytes=max_bytes,
-                max_pages=max_pages,
+                limits={
+                    "max_bytes": max_bytes,
+                    "max_pages": max_pages,
+                    "max_unpacked": max_unpacked,
+                    "read_seconds": read_seconds,
+                },
+                max_chunks=max_chunks,
                 report=report,
             )
             report.results.append(result if isinstance(result, FileResult) else result.result)
@@ -425,13 +441,13 @@ def _plan_one(
     ids_by_source: dict[str, set[str]],
     legacy: _Legacy,
     *,
-    max_bytes: int,
-    max_pages: int,
+    limits: dict[str, Any],
+    max_chunks: int | None,
     report: IngestReport,
 ) -> FileResult | _Update:
     sid = target.sid
     try:
-        doc = load_path(target.path, sid, max_bytes=max_bytes, max_pages=max_pages)
+        doc = load_path(target.path, sid, **limits)
         report.warnings.extend(f"{sid}: {w}" for w in doc.warnings)
         target.source_hash = chunker.source_hash(doc)
         info = known.get(sid)
@@ -444,6 +460,12 @@ def _plan_one(
                 store.set_path(sorted(ids), target.location)  # an older store: record it
             return FileResult(source_id=sid, status="unchanged", chunks=len(ids))
         chunks = chunker.split(doc, store.embedder.name)
+        if max_chunks is not None and len(chunks) > max_chunks:
+            report.warnings.append(
+                f"{sid}: indexed its first {max_chunks} of {len(chunks)} passages "
+                "(MLSD_MAX_CHUNKS_PER_FILE)"
+            )
+            chunks = chunks[:max_chunks]
     except LoadError as exc:
         return FileResult(source_id=sid, status="failed", message=str(exc))
     except StoreError:

@@ -8,6 +8,7 @@ private-use characters such as the Apple logo in Mac Roman).
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import ftfy
@@ -42,11 +43,46 @@ def looks_binary(data: bytes) -> bool:
     return control / len(sample) > 0.05
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _wide_unicode(data: bytes) -> DecodeResult | None:
+    """Text in UTF-16 or UTF-32, told by its byte order mark or (UTF-16 without one) by
+    zero bytes in all the odd or all the even places; None for anything else."""
+    codec = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if codec is None:
+        sample = data[:4096]
+        half = len(sample) // 2
+        if half >= 8 and len(data) % 2 == 0:
+            even, odd = sample[0::2].count(0), sample[1::2].count(0)
+            if odd >= 0.9 * half and even <= 0.05 * half:
+                codec = "utf-16-le"
+            elif even >= 0.9 * half and odd <= 0.05 * half:
+                codec = "utf-16-be"
+    if codec is None:
+        return None
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    name = codec.upper().replace("-LE", " LE").replace("-BE", " BE")
+    return DecodeResult(text, codec, [f"not UTF-8; decoded as {name} (save it as UTF-8 to be sure)"])
+
+
 def decode_bytes(data: bytes) -> DecodeResult:
     """Decode text bytes: UTF-8 first, then the most likely legacy charset (with a warning).
 
+    UTF-16 and UTF-32 (what some Windows editors save as "Unicode") are read by their byte
+    order mark, or for UTF-16 without one, by the zero byte in every other place.
     Raises ValueError for binary content or bytes no charset explains.
     """
+    if (wide := _wide_unicode(data)) is not None:
+        return wide
     if looks_binary(data):
         raise ValueError("binary content, not text")
     try:
@@ -86,10 +122,16 @@ def _redecode_run(match: re.Match[str]) -> str:
     return run
 
 
+_ODD_LINE_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " ", "\x0b": " "})
+
+
 def repair_text(text: str) -> str:
     """Fix mojibake and normalise whitespace, bullets and invisible characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+    # Only LF (and CR, above) ends a line, as editors, diffs and code hosts count lines: the
+    # Unicode line and paragraph separators become spaces, so line numbers stay true.
+    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
+    text = text.translate(_ODD_LINE_BREAKS)
     text = _NON_ASCII_RUN.sub(_redecode_run, text)
     text = _ZERO_WIDTH.sub("", text)
     text = _PRIVATE_USE.sub("", text)

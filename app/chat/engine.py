@@ -56,7 +56,7 @@ def model_name(settings: Settings, model: Any) -> str:
 def load_chat_draft(path: Path, settings: Settings) -> Draft:
     """Load a draft to chat about. Raises ChatError with the reason when it cannot be read."""
     try:
-        draft = load_draft(path, max_bytes=settings.max_bytes, max_pages=settings.max_pages)
+        draft = load_draft(path, **settings.draft_limits)
     except LoadError as exc:
         raise ChatError(f"cannot use the draft {exc.path}: {exc.reason}") from exc
     if not draft.sentences:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 _SEP = r"\s*(?:,|;|-|–|—|and)\s*"
-_MARKER = re.compile(rf"([ \t]*)\[\s*(\d{{1,4}}(?:{_SEP}\d{{1,4}})*)\s*\]")
+_MARKER = re.compile(rf"(?<![ \t])([ \t]*+)\[\s*(\d{{1,4}}(?:{_SEP}\d{{1,4}})*)\s*\]")
 # The end of a buffer that may still become a marker once the next tokens arrive.
 _OPEN_TAIL = re.compile(r"[ \t]*(\[[\d\s,;\-–—and]{0,40})?$")
 _NUMBER_OR_RANGE = re.compile(r"(\d+)(?:\s*(?:-|–|—)\s*(\d+))?")

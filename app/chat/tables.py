@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 
 # The line under a table's header: |---|:--:|---|
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
+_SEPARATOR = re.compile(
+    r"^\s*+\|?\s*+:?-++:?\s*+(\|\s*+:?-++:?\s*+)+\|?\s*+$|^\s*+\|\s*+:?-++:?\s*+\|\s*+$"
+)
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 CELL_JOIN = " · "
 # Header cells are labels: longer ones, or ones with figures, are data.

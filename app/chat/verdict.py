@@ -16,7 +16,11 @@ from app.rubric.models import Rubric
 MAX_OPEN = 4
 MAX_FLAGGED = 3
 _QUESTION_CHARS = 70
-_ASIDE = re.compile(r"\s*\((?:[^()]*)\)|,?\s*\b(?:for example|e\.g\.|such as)\b[^,;?]*")
+# Each alternative starts where its leading spaces start (no quadratic search in a long
+# run of spaces).
+_ASIDE = re.compile(
+    r"(?<!\s)\s*+\((?:[^()]*)\)|(?<![\s,]),?\s*+\b(?:for example|e\.g\.|such as)\b[^,;?]*"
+)
 _STATUS = {"not_applicable": "not applicable"}
 
 

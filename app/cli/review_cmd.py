@@ -148,7 +148,9 @@ def _diff(review: Review, path: Path) -> str:
         raise click.UsageError(
             f"{path}: --diff needs a Markdown or text draft, not {review.document_format}"
         )
-    original = path.read_bytes().decode("utf-8", errors="replace")
+    from app.draft import draft_lines_text
+
+    original = draft_lines_text(path.read_bytes())
     return unified_diff(str(path), original, _edits(review))
 
 
@@ -387,9 +389,11 @@ def _write_reports(
             if diff:
                 files[out / f"{name}.diff"] = diff
     files[out / "mlsd.sarif"] = render_sarif_many([r for _, r in reviews])
+    from app.files import write_atomic
+
     replaced = [target.name for target in files if target.exists()]
     for target, text in files.items():
-        target.write_text(text, encoding="utf-8")
+        write_atomic(target, text)
     if replaced:
         more = f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""
         shown = ", ".join(replaced[:3]) + more
@@ -446,7 +450,9 @@ def _write_summary(
         [(i.path, i.error) for i in failed],
         [(i.path, i.error) for i in skipped],
     )
-    (out / "summary.md").write_text(text, encoding="utf-8")
+    from app.files import write_atomic
+
+    write_atomic(out / "summary.md", text)
 
 
 def _summary(reviews: list[tuple[Path, Review]], failed: list[BatchItem]) -> None:

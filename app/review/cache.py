@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.files import WriteError, write_atomic
 from app.review.models import Review
 
 
@@ -36,9 +36,5 @@ class ReviewCache:
 
     def put(self, key: str, review: Review) -> None:
         """Store a review; failures to write only cost a later recomputation."""
-        path = self.folder / f"{key}.json"
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(review.model_dump_json())
-            tmp.replace(path)
+        with contextlib.suppress(WriteError):
+            write_atomic(self.folder / f"{key}.json", review.model_dump_json())

@@ -27,8 +27,10 @@ CONSISTENCY_RULES = (LATENCY_TARGETS, METRIC_LOSS, GOALS_UNMEASURED)
 LATENCY_RATIO = 1.5
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?"
+# A match starts where a number starts (the lookbehind): tried at every digit of a long run
+# of digits, the pattern took quadratic time.
 _LATENCY_VALUE = re.compile(
-    rf"(?:(?P<low>{_NUMBER})\s*(?:-|–|to)\s*)?(?P<value>{_NUMBER})\s*"
+    rf"(?<![\d.])(?:(?P<low>{_NUMBER})\s*(?:-|–|to)\s*)?(?P<value>{_NUMBER})\s*+"
     r"(?P<unit>ms|msec|millisecond|milliseconds|s|sec|secs|second|seconds)(?![\w/])",
     re.IGNORECASE,
 )
@@ -181,7 +183,7 @@ _EVAL_CUE = re.compile(
 )
 # A term followed by "loss" or "metric" names its own role ("MSE loss", "AUC as the metric").
 _ROLE_AFTER = re.compile(
-    r"^\s*\)?,?\s*(?:as (?:the |our )?)?(?:primary |main |training |evaluation )?"
+    r"^\s*+\)?,?\s*+(?:as (?:the |our )?)?(?:primary |main |training |evaluation )?"
     r"(?P<role>loss|objective|metric)",
     re.IGNORECASE,
 )

@@ -28,8 +28,10 @@ _ML_TERMS = re.compile(
     re.IGNORECASE,
 )
 
+# Matched against a stripped line (a pattern starting with \s* would backtrack over every
+# indentation width: a line of 4,000 spaces took seconds).
 _CODE_LINE = re.compile(
-    r"^\s*(def |class |import |from \S+ import |return\b|if .*:$|for .*:$|while .*:$|"
+    r"^(def |class |import |from \S+ import |return\b|if .*:$|for .*:$|while .*:$|"
     r"#include|function\b|const |let |var |public |private |package |using |@\w+|"
     r"[\w.\[\]]+\s*=\s*\S|[})\];]+\s*$|.*[;{]\s*$|//|/\*|\*/)"
 )
@@ -40,11 +42,17 @@ _VERSION = re.compile(
 )
 
 
+# Longer lines are prose (or minified code, which no design doc is either).
+_MAX_CODE_LINE = 400
+
+
 def _code_share(draft: Draft) -> float:
-    lines = [line for line in draft.text.splitlines() if line.strip()]
+    lines = [line.strip() for line in draft.text.splitlines()]
+    lines = [line for line in lines if line]
     if not lines:
         return 0.0
-    return sum(1 for line in lines if _CODE_LINE.match(line)) / len(lines)
+    code = sum(1 for line in lines if len(line) <= _MAX_CODE_LINE and _CODE_LINE.match(line))
+    return code / len(lines)
 
 
 def not_a_design_doc(draft: Draft, rubric: Rubric) -> str:

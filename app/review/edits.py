@@ -118,6 +118,7 @@ def _trim_blank(draft: Draft, line: int | None) -> int | None:
     """Step back over trailing blank lines so the block sits right after the content."""
     if line is None or not draft.raw_lines:
         return line
+    line = min(line, len(draft.raw_lines))
     while line > 0 and not draft.raw_lines[line - 1].strip():
         line -= 1
     return line

@@ -104,7 +104,7 @@ _STOP = frozenset(
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
 LEXICAL_MIN_WORDS = 6
 _NUMBER_WITH_UNIT = re.compile(
-    r"(\$|€|£)\s?\d|\d[\d,.]*\s?(%|percent|ms|msec|milliseconds?|s\b|secs?\b|seconds?|"
+    r"(\$|€|£)\s?\d|(?<![\d,.])\d[\d,.]*+\s?(%|percent|ms|msec|milliseconds?|s\b|secs?\b|seconds?|"
     r"minutes?|mins?\b|hours?|hrs?\b|days?|weeks?|months?|years?|k\b|K\b|M\b|B\b|bn\b|"
     r"[kMGT]B\b|QPS|qps|rps|RPS|req(uest)?s?\b|users?|customers?|rows|examples|samples|records|"
     r"items|events|predictions|labels|USD|EUR|GBP|dollars|x\b|×|times\b|pp\b|points?\b|"

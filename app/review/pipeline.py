@@ -135,17 +135,13 @@ class Reviewer:
     ) -> Review:
         """Review a draft file."""
         started = time.perf_counter()
-        draft = load_draft(
-            path, source_id, max_bytes=self.settings.max_bytes, max_pages=self.settings.max_pages
-        )
+        draft = load_draft(path, source_id, **self.settings.draft_limits)
         return self.review(draft, progress, load_seconds=time.perf_counter() - started)
 
     def review_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> Review:
         """Review an uploaded draft."""
         started = time.perf_counter()
-        draft = load_draft_bytes(
-            data, name, max_bytes=self.settings.max_bytes, max_pages=self.settings.max_pages
-        )
+        draft = load_draft_bytes(data, name, **self.settings.draft_limits)
         return self.review(draft, progress, load_seconds=time.perf_counter() - started)
 
     def _key(self, draft: Draft, fingerprint: str) -> str:

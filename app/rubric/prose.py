@@ -95,7 +95,7 @@ MIN_ITEM_CHARS = 6
 # comma (with "and"/"or") before a wh-word or a determiner ("..., how it scales, and what it
 # costs"); "with" after a comma adds a clause ("..., with the serving stack").
 _CLAUSE_START = re.compile(
-    r"\s*(?:[:;]|,\s*then\b|,(?:\s*(?:and|or))?(?=\s*(?:how|what|why|when|where|which|who|"
+    r"(?<!\s)\s*+(?:[:;]|,\s*then\b|,(?:\s*(?:and|or))?(?=\s*(?:how|what|why|when|where|which|who|"
     r"whether|the|a|an|its|their|any|each)\b)|,\s*with\b)\s*",
     re.IGNORECASE,
 )

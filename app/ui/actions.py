@@ -126,9 +126,7 @@ def review_draft(
 def draft_for_chat(reviewed: ReviewedDraft, settings: Settings) -> DraftIndex:
     """The reviewed draft as a chat source, indexed once per session and draft."""
     if reviewed.index is None:
-        draft = load_draft_bytes(
-            reviewed.data, reviewed.name, max_bytes=settings.max_bytes, max_pages=settings.max_pages
-        )
+        draft = load_draft_bytes(reviewed.data, reviewed.name, **settings.draft_limits)
         store = knowledge.open_store(settings)
         reviewed.index = draft_index(draft, store.embedder)
     return reviewed.index

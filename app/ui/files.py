@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.files import write_atomic
 from app.reports import render, render_sarif_many
 from app.review.batch import BatchItem
 from app.review.edits import unified_diff
@@ -84,8 +85,9 @@ def edits_diff(review: Review, original: bytes | None) -> str:
     (a diff needs the draft's own lines) or nothing is suggested."""
     if original is None or review.document_format not in ("markdown", "text"):
         return ""
-    text = original.decode("utf-8", errors="replace")
-    return unified_diff(review.document, text, suggested_edits(review))
+    from app.draft import draft_lines_text
+
+    return unified_diff(review.document, draft_lines_text(original), suggested_edits(review))
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,13 @@ def write_review_files(review: Review, original: bytes | None, folder: Path) -> 
     paths: dict[str, Path] = {}
     for fmt, suffix in REPORT_FORMATS.items():
         path = folder / f"{stem}.review{suffix}"
-        path.write_text(render(review, fmt), encoding="utf-8")
+        write_atomic(path, render(review, fmt))
         paths[fmt] = path
     diff_text = edits_diff(review, original)
     diff_path = None
     if diff_text:
         diff_path = folder / f"{stem}.suggested.diff"
-        diff_path.write_text(diff_text, encoding="utf-8")
+        write_atomic(diff_path, diff_text)
     return ReviewFiles(paths["markdown"], paths["json"], paths["html"], diff_path)
 
 

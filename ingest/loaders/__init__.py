@@ -11,7 +11,7 @@ import hashlib
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ingest.errors import LoadError
 from ingest.loaders.markdown import parse_markdown, split_front_matter
@@ -32,6 +32,10 @@ __all__ = [
 
 # Bump when parsing changes what a file yields, so unchanged files are ingested again.
 PARSER_VERSION = "1"
+
+# Defaults of the limits app.settings declares (max_unpacked_mb, read_seconds).
+DEFAULT_MAX_UNPACKED = 50_000_000
+DEFAULT_READ_SECONDS = 20.0
 
 SUFFIXES: dict[str, DocFormat] = {
     ".md": DocFormat.MARKDOWN,
@@ -58,12 +62,25 @@ def content_hash(data: bytes) -> str:
 
 
 def load_path(
-    path: Path, source_id: str | None = None, *, max_bytes: int, max_pages: int
+    path: Path,
+    source_id: str | None = None,
+    *,
+    max_bytes: int,
+    max_pages: int,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
+    read_seconds: float = DEFAULT_READ_SECONDS,
 ) -> SourceDocument:
     """Read and parse one file. Raises LoadError naming the file and the reason."""
     name = source_id or str(path)
     data = read_file(path, name, max_bytes)
-    return load_bytes(data, name, max_bytes=max_bytes, max_pages=max_pages)
+    return load_bytes(
+        data,
+        name,
+        max_bytes=max_bytes,
+        max_pages=max_pages,
+        max_unpacked=max_unpacked,
+        read_seconds=read_seconds,
+    )
 
 
 def read_file(path: Path, name: str, max_bytes: int) -> bytes:
@@ -128,8 +145,20 @@ def file_kind(mode: int) -> str:
     return "special file"
 
 
-def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> SourceDocument:
-    """Parse the bytes of a file called `name` (its suffix picks the format)."""
+def load_bytes(
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int,
+    max_pages: int,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
+    read_seconds: float = DEFAULT_READ_SECONDS,
+) -> SourceDocument:
+    """Parse the bytes of a file called `name` (its suffix picks the format).
+
+    Limits: `max_bytes` of file, `max_pages` of PDF, `max_unpacked` bytes out of a .docx
+    archive or one PDF stream, and `read_seconds` of PDF text extraction (the pages read by
+    then are kept, with a warning naming what was skipped)."""
     suffix = Path(name).suffix.lower()
     fmt = SUFFIXES.get(suffix)
     if fmt is None:
@@ -141,7 +170,8 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Sou
         raise LoadError(name, _too_large(len(data), max_bytes))
     warnings: list[str] = []
     try:
-        text, blocks, title, meta = _parse(data, name, fmt, max_pages, warnings)
+        limits = _Limits(max_pages, max_unpacked, read_seconds)
+        text, blocks, title, meta = _parse(data, name, fmt, limits, warnings)
         metadata = _flat_metadata(meta)
     except LoadError:
         raise
@@ -172,8 +202,14 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
+class _Limits(NamedTuple):
+    max_pages: int
+    max_unpacked: int
+    read_seconds: float
+
+
 def _parse(
-    data: bytes, name: str, fmt: DocFormat, max_pages: int, warnings: list[str]
+    data: bytes, name: str, fmt: DocFormat, limits: _Limits, warnings: list[str]
 ) -> tuple[str, list[Block], str, dict[str, Any]]:
     """(text, blocks, title, front matter) of a file's bytes. Raises LoadError."""
     meta: dict[str, Any] = {}
@@ -186,14 +222,20 @@ def _parse(
         if not data.startswith(b"%PDF"):
             raise LoadError(name, "not a PDF (no %PDF header)")
         try:
-            text, blocks = parse_pdf(data, max_pages)
+            text, blocks = parse_pdf(
+                data,
+                limits.max_pages,
+                max_unpacked=limits.max_unpacked,
+                read_seconds=limits.read_seconds,
+                warnings=warnings,
+            )
         except PdfProblem as exc:
             raise LoadError(name, str(exc)) from exc
     elif fmt is DocFormat.DOCX:
         from ingest.loaders.docx import DocxProblem, parse_docx
 
         try:
-            text, blocks, title = parse_docx(data)
+            text, blocks, title = parse_docx(data, limits.max_unpacked)
         except DocxProblem as exc:
             raise LoadError(name, str(exc)) from exc
     else:

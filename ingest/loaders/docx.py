@@ -23,8 +23,33 @@ def _heading_level(style_name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
-    """Clean text, blocks and the document title (core property) of a DOCX file."""
+# Parts a .docx may hold: more is a zip bomb of tiny entries, not a document.
+MAX_PARTS = 2_000
+
+
+def check_unpacked_size(data: bytes, max_unpacked: int) -> None:
+    """Refuse a .docx whose parts unpack to more than `max_unpacked` bytes (a zip bomb) or
+    that holds too many parts, before any part is read. The sizes are those the archive
+    declares; reading never goes past them (zipfile stops at the declared size)."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise DocxProblem(f"corrupt or not a DOCX file ({type(exc).__name__})") from exc
+    if len(entries) > MAX_PARTS:
+        raise DocxProblem(f"{len(entries)} parts in the archive, over the limit of {MAX_PARTS}")
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > max_unpacked:
+        raise DocxProblem(
+            f"unpacks to {unpacked / 1e6:.0f} MB, over the limit of "
+            f"{max_unpacked / 1e6:.0f} MB (MLSD_MAX_UNPACKED_MB; a zip bomb?)"
+        )
+
+
+def parse_docx(data: bytes, max_unpacked: int = 50_000_000) -> tuple[str, list[Block], str]:
+    """Clean text, blocks and the document title (core property) of a DOCX file. Raises
+    DocxProblem for a damaged file or one over the unpacked-size limit."""
+    check_unpacked_size(data, max_unpacked)
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table

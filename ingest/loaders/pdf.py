@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
 from io import BytesIO
 from typing import Any
 
-from pypdf import PdfReader
+from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
 from ingest.loaders.structure import BlockBuilder, looks_like_title_line, numbered_heading_level
@@ -72,28 +73,42 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def read_pdf(data: bytes, max_pages: int) -> list[tuple[int, list[str], dict[str, float]]]:
-    """(page number, lines, font sizes) for each page. Raises PdfProblem with a reason."""
+def read_pdf(
+    data: bytes,
+    max_pages: int,
+    *,
+    max_unpacked: int = 50_000_000,
+    read_seconds: float = 20.0,
+    warnings: list[str] | None = None,
+) -> list[tuple[int, list[str], dict[str, float]]]:
+    """(page number, lines, font sizes) for each page read. Raises PdfProblem with a reason.
+
+    No stream unpacks to more than `max_unpacked` bytes (a Flate bomb stops there), and
+    pages are read for at most `read_seconds`: the pages read by then are kept, and a line
+    in `warnings` says how many were skipped."""
+    limits: dict[str, Any] = {
+        name: max_unpacked
+        for name in (
+            "zlib_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "brotli_maximum_output_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+            "maximum_declared_stream_length",
+            "image_maximum_buffer_size",
+        )
+    }
     try:
-        reader = PdfReader(BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception as exc:  # pypdf raises several types for unsupported crypto
-                raise PdfProblem("encrypted PDF; remove the password and try again") from exc
-            if not ok:
-                raise PdfProblem("encrypted PDF; remove the password and try again")
-        count = len(reader.pages)
-        if count > max_pages:
-            raise PdfProblem(f"{count} pages, over the limit of {max_pages} (MLSD_MAX_PAGES)")
-        pages = []
-        for number, page in enumerate(reader.pages, start=1):
-            lines, sizes = _page_lines(page)
-            pages.append((number, lines, sizes))
+        with apply_configuration(**limits):
+            pages = _read_pages(data, max_pages, read_seconds, warnings)
     except PdfProblem:
         raise
     except LimitReachedError as exc:
-        raise PdfProblem(f"PDF over pypdf's safety limits ({exc})") from exc
+        raise PdfProblem(
+            f"PDF over the reading limits ({exc}; MLSD_MAX_UNPACKED_MB is "
+            f"{max_unpacked / 1e6:.0f} MB)"
+        ) from exc
     except (PyPdfError, PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError) as exc:
         raise PdfProblem(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(line.strip() for _, lines, _ in pages for line in lines):
@@ -101,9 +116,47 @@ def read_pdf(data: bytes, max_pages: int) -> list[tuple[int, list[str], dict[str
     return pages
 
 
-def parse_pdf(data: bytes, max_pages: int) -> tuple[str, list[Block]]:
-    """Clean text and blocks of a PDF. Raises PdfProblem."""
-    pages = read_pdf(data, max_pages)
+def _read_pages(
+    data: bytes, max_pages: int, read_seconds: float, warnings: list[str] | None
+) -> list[tuple[int, list[str], dict[str, float]]]:
+    reader = PdfReader(BytesIO(data))
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except Exception as exc:  # pypdf raises several types for unsupported crypto
+            raise PdfProblem("encrypted PDF; remove the password and try again") from exc
+        if not ok:
+            raise PdfProblem("encrypted PDF; remove the password and try again")
+    count = len(reader.pages)
+    if count > max_pages:
+        raise PdfProblem(f"{count} pages, over the limit of {max_pages} (MLSD_MAX_PAGES)")
+    deadline = time.monotonic() + read_seconds
+    pages = []
+    for number, page in enumerate(reader.pages, start=1):
+        if number > 1 and time.monotonic() > deadline:
+            if warnings is not None:
+                warnings.append(
+                    f"read {number - 1} of {count} pages in {read_seconds:g} s; pages "
+                    f"{number} to {count} were not read (MLSD_READ_SECONDS)"
+                )
+            break
+        lines, sizes = _page_lines(page)
+        pages.append((number, lines, sizes))
+    return pages
+
+
+def parse_pdf(
+    data: bytes,
+    max_pages: int,
+    *,
+    max_unpacked: int = 50_000_000,
+    read_seconds: float = 20.0,
+    warnings: list[str] | None = None,
+) -> tuple[str, list[Block]]:
+    """Clean text and blocks of a PDF (limits as read_pdf). Raises PdfProblem."""
+    pages = read_pdf(
+        data, max_pages, max_unpacked=max_unpacked, read_seconds=read_seconds, warnings=warnings
+    )
     cleaned = _strip_running_lines([lines for _, lines, _ in pages])
     all_sizes = Counter[float]()
     for (_, _, sizes), lines in zip(pages, cleaned, strict=True):
