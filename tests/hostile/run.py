@@ -23,7 +23,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,32 +304,97 @@ def build_store(data_dir: Path, work: Path) -> dict[str, int]:
     return store_inventory(data_dir, work)
 
 
+# Cases bigger than this run alone (see _Turns); the rest share the two cores.
+HEAVY_BYTES = 200_000
+
+
+class _Turns:
+    """Light cases of the three commands run side by side; a heavy case waits until nothing
+    else runs and runs alone, so its time and memory are its own (a readers-writer lock)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._light = 0
+        self._heavy = False
+        self._waiting = 0  # heavy cases waiting: no new light case starts meanwhile
+
+    def run(self, heavy: bool, work: Callable[[], Any]) -> Any:
+        with self._cond:
+            if heavy:
+                self._waiting += 1
+                self._cond.wait_for(lambda: not self._heavy and self._light == 0)
+                self._waiting -= 1
+                self._heavy = True
+            else:
+                self._cond.wait_for(lambda: not self._heavy and self._waiting == 0)
+                self._light += 1
+        try:
+            return work()
+        finally:
+            with self._cond:
+                if heavy:
+                    self._heavy = False
+                else:
+                    self._light -= 1
+                self._cond.notify_all()
+
+
+def _heavy(case: Case) -> bool:
+    try:
+        return case.path.is_file() and case.path.stat().st_size > HEAVY_BYTES
+    except OSError:
+        return False
+
+
 def run_all(folder: Path, only: set[str] | None = None) -> dict[str, Any]:
     """Build the corpus and a store under `folder` (created by the caller), run every case
-    through the three commands, and return the outcomes and the final store check."""
+    through the three commands, and return the outcomes and the final store check.
+
+    Reviews and uploads read one store; ingests write to a copy of it, one at a time. The
+    three commands go through the cases side by side (see _Turns)."""
     corpus = folder / "corpus"
     corpus.mkdir()
     work = folder / "work"
     work.mkdir()
     data = folder / "data"
     cases = [c for c in build(corpus) if only is None or c.name in only]
-    before = build_store(data, work)
-    outcomes: list[Outcome] = []
-    for case in cases:
-        outcomes.append(review_case(case, data, work))
-    total = sum(before.values())
-    for case in cases:
-        outcome, total = ingest_case(case, data, work, total)
-        outcomes.append(outcome)
-    after = store_inventory(data, work)
-    lost = {k: v for k, v in before.items() if after.get(k) != v}
+    build_store(data, work)
+    written = folder / "written"
+    shutil.copytree(data, written)
+    before = store_inventory(written, work)
+    turns = _Turns()
     server = Server(data, work)
-    try:
+    results: dict[str, list[Outcome]] = {"review": [], "ingest": [], "upload": []}
+
+    def reviews() -> None:
         for case in cases:
-            if case.uploadable:
-                outcomes.append(upload_case(case, server))
+            outcome = turns.run(_heavy(case), lambda c=case: review_case(c, data, work))
+            results["review"].append(outcome)
+
+    def ingests() -> None:
+        total = sum(before.values())
+        for case in cases:
+            outcome, total = turns.run(
+                _heavy(case), lambda c=case, t=total: ingest_case(c, written, work, t)
+            )
+            results["ingest"].append(outcome)
+
+    def uploads() -> None:
+        for case in (c for c in cases if c.uploadable):
+            outcome = turns.run(_heavy(case), lambda c=case: upload_case(c, server))
+            results["upload"].append(outcome)
+
+    try:
+        threads = [threading.Thread(target=f) for f in (reviews, ingests, uploads)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     finally:
         server.stop()
+    after = store_inventory(written, work)
+    lost = {k: v for k, v in before.items() if after.get(k) != v}
+    outcomes = results["review"] + results["ingest"] + results["upload"]
     return {"outcomes": [asdict(o) | {"ok": o.ok} for o in outcomes], "lost": lost,
             "cases": len(cases)}  # fmt: skip
 
