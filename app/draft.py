@@ -14,6 +14,10 @@ from ingest.textrepair import decode_bytes
 
 # Sentences shorter than this carry no evidence ("Yes.", a lone label).
 MIN_SENTENCE_CHARS = 12
+# The judged text may hold max_sentences times this many characters (prose sentences average
+# about 100 to 150): a draft of pasted logs or one endless paragraph costs no more to embed
+# than one of ordinary sentences.
+CHARS_PER_SENTENCE = 120
 
 
 class DraftSentence(BaseModel):
@@ -160,10 +164,15 @@ def draft_from_document(
     sents: list[DraftSentence] = []
     texts: list[list[str]] = []
     warnings = list(doc.warnings)
+    # What embedding costs is text, not sentences: long pieces count for several sentences.
+    budget = max_sentences * CHARS_PER_SENTENCE if max_sentences is not None else None
+    judged = 0
     for block in doc.blocks:
         over = None
         if max_sentences is not None and len(sents) >= max_sentences:
             over = f"the first {max_sentences} sentences (MLSD_MAX_SENTENCES)"
+        elif budget is not None and judged >= budget:
+            over = f"the first {judged:,} characters (MLSD_MAX_SENTENCES x {CHARS_PER_SENTENCE})"
         elif (
             max_sections is not None
             and block.kind is BlockKind.HEADING
@@ -194,9 +203,14 @@ def draft_from_document(
         current = sections[-1]
         current.location = current.location.merge(block.location)
         texts[-1].append(block.text)
+        cut: Location | None = None
         for sentence, loc in _block_sentences(block):
-            if max_sentences is not None and len(sents) >= max_sentences:
-                break  # the next block says where the draft was cut
+            if (max_sentences is not None and len(sents) >= max_sentences) or (
+                budget is not None and judged >= budget
+            ):
+                cut = loc
+                break
+            judged += len(sentence)
             if len(sentence) < MIN_SENTENCE_CHARS and not is_placeholder(sentence):
                 continue
             sents.append(
@@ -208,6 +222,17 @@ def draft_from_document(
                     instruction=is_instruction(sentence),
                 )
             )
+        if cut is not None:
+            limit = (
+                f"the first {max_sentences} sentences"
+                if max_sentences is not None and len(sents) >= max_sentences
+                else f"the first {judged:,} characters"
+            )
+            warnings.append(
+                f"judged {limit} (MLSD_MAX_SENTENCES); the rest of the draft, from "
+                f"{_where(cut)} on, was not read"
+            )
+            break
     for section, parts in zip(sections, texts, strict=True):
         section.text = "\n".join(parts)
     return Draft(

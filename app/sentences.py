@@ -20,16 +20,37 @@ PLACEHOLDER = re.compile(
 _PLACEHOLDER_CASE = re.compile(r"\b(tbd|tbc|tba|todo|fixme|xxx)\b")
 
 
+# Longer "sentences" (a paragraph with no full stop, a pasted log line) are cut at a space
+# into pieces of at most this many characters: what a reader calls a sentence is far shorter,
+# and every check per sentence then costs a bounded time.
+MAX_SENTENCE_CHARS = 1_000
+
+
 def sentences(text: str) -> list[str]:
-    """Split prose into sentences, keeping abbreviations such as 'e.g.' inside them."""
+    """Split prose into sentences, keeping abbreviations such as 'e.g.' inside them; a run
+    longer than MAX_SENTENCE_CHARS is cut at spaces."""
     parts = _SENTENCE_END.split(text.strip())
     out: list[str] = []
     for part in parts:
-        if out and _ABBREVIATION.search(out[-1]):
+        if out and len(out[-1]) < MAX_SENTENCE_CHARS and _ABBREVIATION.search(out[-1]):
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
-    return [p.strip() for p in out if p.strip()]
+    pieces: list[str] = []
+    for part in out:
+        pieces.extend(_cut_long(part.strip()))
+    return [p for p in pieces if p]
+
+
+def _cut_long(text: str) -> list[str]:
+    pieces = []
+    while len(text) > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", MAX_SENTENCE_CHARS // 2, MAX_SENTENCE_CHARS)
+        cut = cut if cut > 0 else MAX_SENTENCE_CHARS
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    pieces.append(text)
+    return pieces
 
 
 def is_placeholder(text: str) -> bool:
