@@ -141,6 +141,13 @@ def _block_sentences(block: Block) -> list[tuple[str, Location]]:
     return out
 
 
+def _cut_warning(judged: str, where: Location) -> str:
+    setting = "MLSD_MAX_SECTIONS" if "sections" in judged else "MLSD_MAX_SENTENCES"
+    return (
+        f"judged {judged} ({setting}); the rest of the draft, from {_where(where)} on, was not read"
+    )
+
+
 def _where(loc: Location) -> str:
     if loc.line_start is not None:
         return f"line {loc.line_start}"
@@ -168,22 +175,12 @@ def draft_from_document(
     budget = max_sentences * CHARS_PER_SENTENCE if max_sentences is not None else None
     judged = 0
     for block in doc.blocks:
-        over = None
-        if max_sentences is not None and len(sents) >= max_sentences:
-            over = f"the first {max_sentences} sentences (MLSD_MAX_SENTENCES)"
-        elif budget is not None and judged >= budget:
-            over = f"the first {judged:,} characters (MLSD_MAX_SENTENCES x {CHARS_PER_SENTENCE})"
-        elif (
+        if (
             max_sections is not None
             and block.kind is BlockKind.HEADING
             and len(sections) >= max_sections
         ):
-            over = f"the first {max_sections} sections (MLSD_MAX_SECTIONS)"
-        if over:
-            warnings.append(
-                f"judged {over}; the rest of the draft, from {_where(block.location)} on, "
-                "was not read"
-            )
+            warnings.append(_cut_warning(f"the first {max_sections} sections", block.location))
             break
         if block.kind is BlockKind.HEADING:
             sections.append(
@@ -228,10 +225,7 @@ def draft_from_document(
                 if max_sentences is not None and len(sents) >= max_sentences
                 else f"the first {judged:,} characters"
             )
-            warnings.append(
-                f"judged {limit} (MLSD_MAX_SENTENCES); the rest of the draft, from "
-                f"{_where(cut)} on, was not read"
-            )
+            warnings.append(_cut_warning(limit, cut))
             break
     for section, parts in zip(sections, texts, strict=True):
         section.text = "\n".join(parts)
@@ -243,7 +237,7 @@ def draft_from_document(
         text=doc.text,
         raw_lines=raw_text.split("\n") if raw_text else [],
         sections=sections,
-        sentences=sents[:max_sentences] if max_sentences is not None else sents,
+        sentences=sents,
         warnings=warnings,
     )
 

@@ -71,7 +71,8 @@ def _wide_unicode(data: bytes) -> DecodeResult | None:
     except UnicodeDecodeError:
         return None
     name = codec.upper().replace("-LE", " LE").replace("-BE", " BE")
-    return DecodeResult(text, codec, [f"not UTF-8; decoded as {name} (save it as UTF-8 to be sure)"])
+    warning = f"not UTF-8; decoded as {name} (save it as UTF-8 to be sure)"
+    return DecodeResult(text, codec, [warning])
 
 
 def decode_bytes(data: bytes) -> DecodeResult:

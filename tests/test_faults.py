@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, PROJECT
-from tests.test_server_mode import chroma_server, free_port  # noqa: F401  (fixture)
+from tests.test_server_mode import chroma_binary, free_port
 
 pytestmark = pytest.mark.slow
 KILLS = 20
@@ -183,7 +183,6 @@ def test_a_chroma_server_that_goes_away_gives_a_clear_message_and_keeps_the_cach
     port = free_port()
     data = tmp_path / "data"
     env = _env(data, MLSD_CHROMA_HOST="127.0.0.1", MLSD_CHROMA_PORT=str(port))
-    from tests.test_server_mode import chroma_binary
 
     def start() -> subprocess.Popen[bytes]:
         server = subprocess.Popen(

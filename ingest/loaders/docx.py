@@ -46,7 +46,7 @@ def check_unpacked_size(data: bytes, max_unpacked: int) -> None:
         )
 
 
-def parse_docx(data: bytes, max_unpacked: int = 50_000_000) -> tuple[str, list[Block], str]:
+def parse_docx(data: bytes, max_unpacked: int) -> tuple[str, list[Block], str]:
     """Clean text, blocks and the document title (core property) of a DOCX file. Raises
     DocxProblem for a damaged file or one over the unpacked-size limit."""
     check_unpacked_size(data, max_unpacked)

@@ -77,8 +77,8 @@ def read_pdf(
     data: bytes,
     max_pages: int,
     *,
-    max_unpacked: int = 50_000_000,
-    read_seconds: float = 20.0,
+    max_unpacked: int,
+    read_seconds: float,
     warnings: list[str] | None = None,
 ) -> list[tuple[int, list[str], dict[str, float]]]:
     """(page number, lines, font sizes) for each page read. Raises PdfProblem with a reason.
@@ -149,8 +149,8 @@ def parse_pdf(
     data: bytes,
     max_pages: int,
     *,
-    max_unpacked: int = 50_000_000,
-    read_seconds: float = 20.0,
+    max_unpacked: int,
+    read_seconds: float,
     warnings: list[str] | None = None,
 ) -> tuple[str, list[Block]]:
     """Clean text and blocks of a PDF (limits as read_pdf). Raises PdfProblem."""
