@@ -18,7 +18,7 @@ from app.review.models import Review, Verdict
 from app.review.pipeline import Reviewer
 from app.review.reconcile import challenge_not_applicable, reconcile_with_risks
 from app.review.risks import detect_risks
-from app.review.sections import decide_status, section_features
+from app.review.sections import decide_sections
 from app.review.thresholds import Thresholds
 from app.review.vectors import Matrix, RubricVectors, rubric_vectors, sentence_vectors
 from evals.cases import Case
@@ -90,22 +90,12 @@ def judge_case(
     hits = detect_risks(item.draft, reviewer.catalogue)
     reconcile_with_risks(verdicts, hits, reviewer.risk_questions(vectors))
     challenge_not_applicable(item.draft, rubric, verdicts, reviewer.catalogue)
-    features = section_features(
+    decided = decide_sections(
         item.draft, rubric, scores, verdicts, alignment, thresholds, vectors, item.sentence_vecs
     )
-    statuses = {}
-    answers = {}
-    for section in rubric.sections:
-        aligned = alignment.draft_sections(section.id)
-        statuses[section.id] = decide_status(
-            section,
-            verdicts[section.id],
-            features[section.id],
-            thresholds,
-            placeholders=any(p.section in aligned for p in item.draft.placeholders),
-        )[0]
-        for v in verdicts[section.id]:
-            answers[v.question_id] = v.verdict.value
+    statuses = {sid: status for sid, (status, _) in decided.statuses.items()}
+    answers = {v.question_id: v.verdict.value for vs in verdicts.values() for v in vs}
+    features = decided.features
     return statuses, answers, features
 
 

@@ -29,6 +29,10 @@ class Judgement:
     risk_hits: list[RiskHit] = field(default_factory=list)
     inconsistencies: list[Inconsistency] = field(default_factory=list)
     features: dict[str, list[float]] = field(default_factory=dict)
+    # Section id -> one feature vector per topic, for sections that merge several topics.
+    topic_features: dict[str, list[list[float]]] = field(default_factory=dict)
+    # Section id -> the status of each of its topics (offline), parallel to section.topics.
+    topic_statuses: dict[str, list[str]] = field(default_factory=dict)
     # Section id -> (covered | partial | missing | not_applicable, coverage 0-100 or None).
     statuses: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     # Seconds spent aligning, judging, and on risks and statuses.

@@ -49,7 +49,7 @@ from app.review.policy import Policy
 from app.review.reconcile import challenge_not_applicable, reconcile_with_risks, risk_questions
 from app.review.risks import RiskCatalogue, detect_risks, load_catalogue
 from app.review.score import review_score
-from app.review.sections import decide_status, section_features
+from app.review.sections import decide_sections, topic_note
 from app.review.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from app.review.topics import borrow_topics
 from app.review.vectors import (
@@ -63,7 +63,7 @@ from app.settings import DEFAULT_TEMPLATE, Settings, config_file
 from ingest.store import KnowledgeStore
 
 # Bump when the reviewer's logic changes so cached reviews are recomputed.
-REVIEWER_VERSION = "4"
+REVIEWER_VERSION = "5"
 
 
 @lru_cache(maxsize=1)
@@ -245,21 +245,23 @@ class Reviewer:
         )
         reconcile_with_risks(verdicts, judgement.risk_hits, self.risk_questions(vectors))
         challenge_not_applicable(draft, rubric, verdicts, self.catalogue)
-        features = section_features(
-            draft, rubric, scores, verdicts, alignment, th, vectors, sent_vecs
+        decided = decide_sections(
+            draft,
+            rubric,
+            scores,
+            verdicts,
+            alignment,
+            th,
+            vectors,
+            sent_vecs,
+            llm_judged=lambda sid: (
+                self.llm is not None and judgement.judged_by[sid] == self.llm.name
+            ),
         )
-        for section in rubric.sections:
-            aligned_idx = alignment.draft_sections(section.id)
-            judgement.statuses[section.id] = decide_status(
-                section,
-                verdicts[section.id],
-                features[section.id],
-                th,
-                llm_judged=self.llm is not None
-                and judgement.judged_by[section.id] == self.llm.name,
-                placeholders=any(p.section in aligned_idx for p in draft.placeholders),
-            )
-        judgement.features = features
+        judgement.features = decided.features
+        judgement.topic_features = decided.topics
+        judgement.topic_statuses = decided.topic_statuses
+        judgement.statuses = decided.statuses
         judgement.seconds = (align_seconds, judge_seconds, time.perf_counter() - clock)
         return judgement
 
@@ -316,6 +318,9 @@ class Reviewer:
                 # The suggested edit always stays: it is the fix for the gaps listed.
                 kept += [f for f in findings[limit:] if f.kind is FindingKind.SUGGESTION]
                 findings = kept
+            if section.id in j.topic_statuses:
+                topics = topic_note(section, j.topic_statuses[section.id])
+                note = "; ".join(filter(None, [topics, note]))
             offline_judged = not (self.llm is not None and j.judged_by[section.id] == self.llm.name)
             if offline_judged and not aligned_idx and status not in ("missing", "not_applicable"):
                 findings.append(no_section_finding(section, document))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -43,6 +45,13 @@ FEATURES = (
     "raw_best",
     "doc_words",
 )
+# Similarity features given relative to the draft's mean over the template's checked
+# sections: how high a cosine runs depends on how a template words its checks (full
+# questions, prose fragments, one word), so a model fitted on one template misreads another's
+# absolute scale; a section's standing among the draft's other sections does not depend on
+# it. (Only the difference is kept: the mean itself would make every section of a strong
+# draft look covered, a deleted one included.)
+RELATIVE = ("evidence", "raw_best", "vote_top3")
 
 
 def section_cues(section: RubricSection) -> list[re.Pattern[str]]:
@@ -61,67 +70,184 @@ def cue_hits(section: RubricSection, texts: list[str]) -> int:
     """Sentences on the section's topic; for a section that merges several built-in topics,
     those of its least present topic."""
     groups = [_compiled_cues(tuple(c)) for c in section.topic_cues] or [section_cues(section)]
-    return min(sum(1 for t in texts if any(r.search(t) for r in regexes)) for regexes in groups)
+    return min(_hits(regexes, texts) for regexes in groups)
+
+
+def _hits(regexes: list[re.Pattern[str]], texts: list[str]) -> int:
+    return sum(1 for t in texts if any(r.search(t) for r in regexes))
+
+
+class DraftSignals:
+    """What every section's features draw on: score rows, topic votes, figures and cues."""
+
+    def __init__(
+        self,
+        draft: Draft,
+        rubric: Rubric,
+        scores: Matrix,
+        thresholds: Thresholds,
+        vectors: RubricVectors,
+        sentence_vecs: Matrix,
+    ) -> None:
+        self.n = n = scores.shape[1]
+        self.scores = scores
+        self.rows: dict[str, list[int]] = {}
+        row = 0
+        for section in rubric.sections:
+            self.rows[section.id] = list(range(row, row + len(section.questions)))
+            row += len(section.questions)
+        ids = [s.id for s in rubric.sections]
+        per_section = np.full((len(ids), n), -1.0, dtype=np.float32)
+        for k, sid in enumerate(ids):
+            if n and self.rows[sid]:
+                per_section[k] = scores[self.rows[sid]].max(axis=0)
+        self.topic = np.argmax(per_section, axis=0) if n else np.zeros(0, dtype=int)
+        self.strong = (
+            per_section.max(axis=0) >= thresholds.partial if n else np.zeros(0, dtype=bool)
+        )
+        self.figures = np.array([has_number(s.text) for s in draft.sentences], dtype=bool)
+        self.votes = topic_votes(rubric, vectors, sentence_vecs)
+        self.voted = np.argmax(self.votes, axis=0) if n else np.zeros(0, dtype=int)
+        self.vote_strong = self.votes.max(axis=0) >= VOTE_SENTENCE if n else np.zeros(0, dtype=bool)
+        self.raw = (
+            vectors.questions @ sentence_vecs.T if n else np.zeros((len(vectors.question_ids), 0))
+        )
+        self.corrected = self.raw - self.raw.mean(axis=0, keepdims=True) if n else self.raw
+        self.usable = [s.text for s in draft.evidence]
+        self.doc_words = math.log1p(sum(len(t.split()) for t in self.usable))
+
+
+def _features(
+    signals: DraftSignals,
+    rows: list[int],
+    mine: np.ndarray,
+    voted: np.ndarray,
+    vote_row: np.ndarray,
+    hits: int,
+    coverage: float | None,
+    aligned: list[tuple[int, float]],
+) -> list[float]:
+    """One feature vector (see FEATURES) of a section, or of one topic of a section: `rows`
+    are its questions' score rows, `mine` and `voted` its sentences, `vote_row` how well
+    each sentence fits it."""
+    n = signals.n
+    evidence = float(signals.scores[rows].max(axis=1).mean()) if n and rows else 0.0
+    raw_best = float(signals.raw[rows].max(axis=1).mean()) if n and rows else 0.0
+    top3 = float(np.sort(vote_row)[::-1][:3].mean()) if n else 0.0
+    return [
+        (coverage if coverage is not None else 100.0) / 100.0,
+        max((c for _, c in aligned), default=0.0),
+        1.0 if any(c >= 0.999 for _, c in aligned) else 0.0,
+        math.log1p(int(mine.sum())),
+        math.log1p(int((mine & signals.figures).sum())),
+        evidence,
+        math.log1p(hits),
+        1.0 if hits == 0 else 0.0,
+        math.log1p(int(voted.sum())),
+        top3,
+        raw_best,
+        signals.doc_words,
+    ]
 
 
 def section_features(
-    draft: Draft,
+    signals: DraftSignals,
     rubric: Rubric,
-    scores: Matrix,
     verdicts: dict[str, list[QuestionVerdict]],
     alignment: Alignment,
-    thresholds: Thresholds,
-    vectors: RubricVectors,
-    sentence_vecs: Matrix,
 ) -> dict[str, list[float]]:
-    """One feature vector per template section (see FEATURES)."""
-    ids = [s.id for s in rubric.sections]
-    n = scores.shape[1]
-    per_section = np.full((len(ids), n), -1.0, dtype=np.float32)
-    best_of: dict[str, float] = {}
-    row = 0
-    for k, section in enumerate(rubric.sections):
-        rows = scores[row : row + len(section.questions)]
-        row += len(section.questions)
-        if n and len(rows):
-            per_section[k] = rows.max(axis=0)
-            best_of[section.id] = float(rows.max(axis=1).mean())
-        else:
-            best_of[section.id] = 0.0
-    topic = np.argmax(per_section, axis=0) if n else np.zeros(0, dtype=int)
-    strong = per_section.max(axis=0) >= thresholds.partial if n else np.zeros(0, dtype=bool)
-    figures = np.array([has_number(s.text) for s in draft.sentences], dtype=bool)
-    votes = topic_votes(rubric, vectors, sentence_vecs)
-    voted = np.argmax(votes, axis=0) if n else np.zeros(0, dtype=int)
-    vote_strong = votes.max(axis=0) >= VOTE_SENTENCE if n else np.zeros(0, dtype=bool)
-    raw = vectors.questions @ sentence_vecs.T if n else np.zeros((len(vectors.question_ids), 0))
-    usable = [s.text for s in draft.evidence]
-    doc_words = math.log1p(sum(len(t.split()) for t in usable))
+    """One feature vector per template section (see FEATURES), every one absolute
+    (`with_relative` makes the RELATIVE ones relative to the draft)."""
     out = {}
-    row = 0
     for k, section in enumerate(rubric.sections):
-        q_rows = raw[row : row + len(section.questions)]
-        row += len(section.questions)
-        raw_best = float(q_rows.max(axis=1).mean()) if n and len(q_rows) else 0.0
-        top3 = float(np.sort(votes[k])[::-1][:3].mean()) if n else 0.0
-        hits = cue_hits(section, usable)
-        mine = (topic == k) & strong
-        aligned = alignment.by_rubric.get(section.id, [])
-        coverage = section_coverage(section, verdicts[section.id])
-        out[section.id] = [
-            (coverage if coverage is not None else 100.0) / 100.0,
-            max((c for _, c in aligned), default=0.0),
-            1.0 if any(c >= 0.999 for _, c in aligned) else 0.0,
-            math.log1p(int(mine.sum())),
-            math.log1p(int((mine & figures).sum())),
-            best_of[section.id],
-            math.log1p(hits),
-            1.0 if hits == 0 else 0.0,
-            math.log1p(int(((voted == k) & vote_strong).sum())),
-            top3,
-            raw_best,
-            doc_words,
-        ]
+        out[section.id] = _features(
+            signals,
+            signals.rows[section.id],
+            (signals.topic == k) & signals.strong,
+            (signals.voted == k) & signals.vote_strong,
+            signals.votes[k],
+            cue_hits(section, signals.usable),
+            section_coverage(section, verdicts[section.id]),
+            alignment.by_rubric.get(section.id, []),
+        )
+    return out
+
+
+def centre_of(rubric: Rubric, absolute: dict[str, list[float]]) -> list[float]:
+    """The draft's mean of each RELATIVE feature over the template's sections that are
+    checked (not reference material)."""
+    checked = [absolute[s.id] for s in rubric.sections if not s.optional] or list(absolute.values())
+    if not checked:
+        return [0.0] * len(RELATIVE)
+    index = [FEATURES.index(name) for name in RELATIVE]
+    return [sum(f[i] for f in checked) / len(checked) for i in index]
+
+
+def with_relative(features: list[float], centre: list[float]) -> list[float]:
+    """The features with the RELATIVE ones less the draft's centre."""
+    out = list(features)
+    for name, c in zip(RELATIVE, centre, strict=True):
+        out[FEATURES.index(name)] -= c
+    return out
+
+
+def topic_features(
+    signals: DraftSignals,
+    rubric: Rubric,
+    verdicts: dict[str, list[QuestionVerdict]],
+    alignment: Alignment,
+    centre: list[float],
+) -> dict[str, list[list[float]]]:
+    """For each section that merges several built-in topics (RubricSection.topic_questions),
+    one feature vector per topic: its own questions, its own cues, and the sentences of the
+    section that fit its questions better than the other topic's (relative features against
+    the draft's `centre`, as the sections' own)."""
+    merged = [(k, s) for k, s in enumerate(rubric.sections) if len(s.topic_questions) > 1]
+    if not merged:
+        return {}
+    out: dict[str, list[list[float]]] = {}
+    for k, section in merged:
+        position = {
+            q.id: row for q, row in zip(section.questions, signals.rows[section.id], strict=True)
+        }
+        parts = [[position[q] for q in ids if q in position] for ids in section.topic_questions]
+        if any(not rows for rows in parts):
+            continue
+        n = signals.n
+        fit = np.array([signals.scores[rows].max(axis=0) for rows in parts]).reshape(len(parts), n)
+        vote_rows = np.array([signals.corrected[rows].max(axis=0) for rows in parts]).reshape(
+            len(parts), n
+        )
+        best_part = np.argmax(fit, axis=0) if n else np.zeros(0, dtype=int)
+        best_vote = np.argmax(vote_rows, axis=0) if n else np.zeros(0, dtype=int)
+        mine = (signals.topic == k) & signals.strong
+        voted = (signals.voted == k) & signals.vote_strong
+        by_id = {v.question_id: v for v in verdicts[section.id]}
+        cues = section.topic_cues if len(section.topic_cues) == len(parts) else []
+        features = []
+        for p, rows in enumerate(parts):
+            ids = section.topic_questions[p]
+            hits = (
+                _hits(_compiled_cues(tuple(cues[p])), signals.usable)
+                if cues
+                else cue_hits(section, signals.usable)
+            )
+            features.append(
+                with_relative(
+                    _features(
+                        signals,
+                        rows,
+                        mine & (best_part == p),
+                        voted & (best_vote == p),
+                        vote_rows[p],
+                        hits,
+                        section_coverage(section, [by_id[q] for q in ids if q in by_id]),
+                        alignment.by_rubric.get(section.id, []),
+                    ),
+                    centre,
+                )
+            )
+        out[section.id] = features
     return out
 
 
@@ -131,14 +257,18 @@ def decide_status(
     features: list[float],
     thresholds: Thresholds,
     *,
+    topics: list[list[float]] | None = None,
     llm_judged: bool = False,
     placeholders: bool = False,
 ) -> tuple[str, float | None]:
     """The one place a section's status is decided: (status, coverage 0-100 or None).
 
     Offline, the section model weighs several signals; an LLM's checked verdicts are better
-    evidence than those signals, so they decide directly. Placeholders keep a section from
-    counting as covered, and a section whose every question does not apply is not applicable.
+    evidence than those signals, so they decide directly. A section that merges several
+    topics (`topics`: one feature vector per topic) is judged topic by topic, as a reader
+    would: covered when every topic is, missing when every topic is. Placeholders keep a
+    section from counting as covered, and a section whose every question does not apply is
+    not applicable.
     """
     if verdicts and all(v.verdict is Verdict.NOT_APPLICABLE for v in verdicts):
         return "not_applicable", None
@@ -146,12 +276,82 @@ def decide_status(
         raw = section_coverage(section, verdicts)
         coverage = raw if raw is not None else 100.0
         status = thresholds.section_status(raw)
+    elif topics:
+        parts = [classify(f, thresholds) for f in topics]
+        status = combine_statuses([p[0] for p in parts])
+        coverage = sum(p[1] for p in parts) / len(parts)
     else:
         status, coverage = classify(features, thresholds)
     if placeholders and status == "covered":
         # Placeholders are unwritten content: the section is not finished.
         status, coverage = "partial", min(coverage, thresholds.section_covered - 1)
     return status, coverage
+
+
+@dataclass
+class SectionStatuses:
+    """Every section's features (one vector, and one per topic for merged sections) and its
+    decided (status, coverage)."""
+
+    features: dict[str, list[float]]
+    topics: dict[str, list[list[float]]]
+    statuses: dict[str, tuple[str, float | None]]
+    # Section id -> the status of each of its topics, for merged sections judged offline.
+    topic_statuses: dict[str, list[str]]
+
+
+def decide_sections(
+    draft: Draft,
+    rubric: Rubric,
+    scores: Matrix,
+    verdicts: dict[str, list[QuestionVerdict]],
+    alignment: Alignment,
+    thresholds: Thresholds,
+    vectors: RubricVectors,
+    sentence_vecs: Matrix,
+    llm_judged: Callable[[str], bool] = lambda section_id: False,
+) -> SectionStatuses:
+    """Features and status of every section of a judged draft (`llm_judged(section_id)`
+    says whether an LLM's verdicts decide a section)."""
+    signals = DraftSignals(draft, rubric, scores, thresholds, vectors, sentence_vecs)
+    absolute = section_features(signals, rubric, verdicts, alignment)
+    centre = centre_of(rubric, absolute)
+    features = {sid: with_relative(f, centre) for sid, f in absolute.items()}
+    topics = topic_features(signals, rubric, verdicts, alignment, centre)
+    statuses = {}
+    by_topic = {}
+    for section in rubric.sections:
+        aligned = alignment.draft_sections(section.id)
+        if section.id in topics and not llm_judged(section.id):
+            by_topic[section.id] = [classify(f, thresholds)[0] for f in topics[section.id]]
+        statuses[section.id] = decide_status(
+            section,
+            verdicts[section.id],
+            features[section.id],
+            thresholds,
+            topics=topics.get(section.id),
+            llm_judged=llm_judged(section.id),
+            placeholders=any(p.section in aligned for p in draft.placeholders),
+        )
+    return SectionStatuses(features, topics, statuses, by_topic)
+
+
+def topic_note(section: RubricSection, statuses: list[str]) -> str:
+    """'judged topic by topic: architecture covered, serving partial'."""
+    by_topic = ", ".join(
+        f"{topic} {status}" for topic, status in zip(section.topics, statuses, strict=False)
+    )
+    return f"judged topic by topic: {by_topic}"
+
+
+def combine_statuses(statuses: list[str]) -> str:
+    """One status for the topics of a section: covered if all are, missing if all are,
+    partial otherwise."""
+    if all(s == "covered" for s in statuses):
+        return "covered"
+    if all(s == "missing" for s in statuses):
+        return "missing"
+    return "partial"
 
 
 def classify(features: list[float], thresholds: Thresholds) -> tuple[str, float]:

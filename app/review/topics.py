@@ -9,9 +9,11 @@ other names, so each built-in section is matched to the team's section closest t
 title (against the built-in title and aliases) and by guidance (title, summary and checks),
 both embedded. A clear match (score at least MATCH, ahead of the runner-up by MARGIN) lends
 the team's section the built-in cues and aliases in place of the derived ones; a section
-that merges two topics ("Architecture and serving") takes both, and counts as present in a
-draft only as far as its less present topic is (app.review.sections). Sections that match nothing
-keep their derived cues, and a template that names its own cues is left as it is.
+that merges two topics ("Architecture and serving") takes both, and its checks are split
+between them (each check goes to the topic owning the closest built-in check, and every
+topic keeps at least one): the section is then judged topic by topic, and counts as covered only
+when each of its topics is (app.review.sections). Sections that match nothing keep their
+derived cues, and a template that names its own cues is left as it is.
 """
 
 from __future__ import annotations
@@ -61,6 +63,35 @@ def topic_matches(scores: np.ndarray) -> dict[int, list[int]]:
     return out
 
 
+def split_checks(
+    section: RubricSection, topics: list[RubricSection], embedder: Embedder
+) -> list[list[str]]:
+    """The section's question ids per topic: each question goes to the topic owning the
+    built-in check, title or alias closest to it; a topic left without one takes the
+    question closest to it."""
+    if not section.questions:
+        return [[] for _ in topics]
+    own = embedder.embed_documents([q.text for q in section.questions])
+    similarity = np.array(
+        [
+            (
+                embedder.embed_documents([t.title, *t.aliases, *(q.text for q in t.questions)])
+                @ own.T
+            ).max(axis=0)
+            for t in topics
+        ]
+    )  # topic x question
+    nearest = np.argmax(similarity, axis=0)
+    parts: list[list[str]] = [
+        [q.id for j, q in enumerate(section.questions) if nearest[j] == i]
+        for i in range(len(topics))
+    ]
+    for i, part in enumerate(parts):
+        if not part:
+            part.append(section.questions[int(np.argmax(similarity[i]))].id)
+    return parts
+
+
 def borrow_topics(rubric: Rubric, reference: Rubric, embedder: Embedder) -> Rubric:
     """The rubric, its sections with derived cues given the matched built-in topics' cues
     and aliases. The reference itself, and a rubric with cues of its own, come back as
@@ -86,6 +117,9 @@ def borrow_topics(rubric: Rubric, reference: Rubric, embedder: Embedder) -> Rubr
                     "aliases": aliases,
                     "topics": [t.id for t in topics],
                     "topic_cues": [list(t.cues) for t in topics] if len(topics) > 1 else [],
+                    "topic_questions": split_checks(section, topics, embedder)
+                    if len(topics) > 1
+                    else [],
                     "cues_derived": not cues,
                 }
             )

@@ -73,6 +73,11 @@ class RubricSection(BaseModel):
         description="The cues of each matched topic, when there are several: a section that "
         "merges topics is only as present in a draft as its least present topic.",
     )
+    topic_questions: list[list[str]] = Field(
+        default_factory=list,
+        description="The ids of the questions that belong to each matched topic, parallel to "
+        "topic_cues: a section that merges topics is judged topic by topic.",
+    )
     checks_from: str = Field(
         "questions",
         description="Where the section's checks came from: questions, key points, prose (its "

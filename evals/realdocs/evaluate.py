@@ -140,6 +140,7 @@ def statuses_under(reviewer: Reviewer, j: Judgement, thresholds: Thresholds) -> 
             j.verdicts[section.id],
             j.features[section.id],
             thresholds,
+            topics=j.topic_features.get(section.id),
             placeholders=any(p.section in aligned for p in j.draft.placeholders),
         )[0]
     return out
