@@ -21,7 +21,7 @@ from app.cli.common import (
 
 if TYPE_CHECKING:
     from app.review.pipeline import Reviewer
-    from app.settings import Settings
+    from evals.realdocs.templates import TemplateMap
     from evals.run import EvalReport
 
 RESULTS = Path(__file__).parent / "results"
@@ -143,6 +143,11 @@ def eval_command(
     if realdocs is not None and not realdocs.is_dir():
         warn(f"mlsd eval: {realdocs} is not a folder; fill it with python -m evals.realdocs.fill")
         return EXIT_ERROR
+    mapping = None
+    if realdocs is not None and template_map is not None and not inject:
+        from evals.realdocs.templates import load_map
+
+        mapping = load_map(template_map)  # a bad map fails before the slow set-up
     settings = make_settings(data_dir, llm, llm_base_url)
     reviewer = make_reviewer(settings, use_cache=False, on_build=FirstBuild(settings).start)
     if subset is not None:
@@ -153,8 +158,8 @@ def eval_command(
     if realdocs is not None:
         if inject:
             return _inject(reviewer, realdocs, out, as_json)
-        if template_map is not None:
-            return _templates(settings, reviewer, realdocs, template_map, out, as_json)
+        if mapping is not None:
+            return _templates(reviewer, realdocs, mapping, out, as_json)
         return _realdocs(reviewer, realdocs, out, as_json, fit)
     if calibrate:
         from evals.calibrate import calibrate as run_calibration
@@ -247,22 +252,18 @@ def _reviewer_for(reviewer: Reviewer) -> Callable[[Path], Reviewer]:
 
 
 def _templates(
-    settings: Settings,
     reviewer: Reviewer,
     folder: Path,
-    template_map: Path,
+    mapping: TemplateMap,
     out: Path | None,
     as_json: bool,
 ) -> int:
-    from evals.realdocs.templates import (
-        compare_templates,
-        load_map,
-        other_templates,
-        render_comparison,
-    )
+    from evals.realdocs.templates import compare_templates, other_templates, render_comparison
 
-    mapping = load_map(template_map)
-    second = _reviewer_for(reviewer)(Path(mapping.template))
+    template = Path(mapping.template)
+    if not template.is_absolute() and not template.exists():
+        template = Path(__file__).resolve().parents[1] / template  # relative to the project
+    second = _reviewer_for(reviewer)(template)
     others = other_templates(_reviewer_for(reviewer), folder)
     report = compare_templates(reviewer, second, folder, mapping, others=others)
     click.echo(report.model_dump_json(indent=2) if as_json else render_comparison(report))

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from app.errors import MlsdError
 from app.review.pipeline import Reviewer
 from evals.realdocs.evaluate import (
     FOLDS,
@@ -79,9 +80,29 @@ class TemplateComparison(BaseModel):
     holds: bool
 
 
+class MapError(MlsdError):
+    """A template map that cannot be read or names sections that do not exist."""
+
+
 def load_map(path: Path) -> TemplateMap:
-    """A map file (YAML)."""
-    return TemplateMap.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """A map file (YAML); MapError, one line, when it cannot be used."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MapError(f"{path}: cannot read the template map ({exc.strerror})") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise MapError(f"{path}: the template map is not valid YAML{at}") from None
+    try:
+        return TemplateMap.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise MapError(
+            f"{path}: not a template map ({field}: {first['msg']}); it needs `template:` and "
+            "`map:` (section -> default sections)"
+        ) from None
 
 
 def compare_templates(
@@ -97,6 +118,11 @@ def compare_templates(
     """Both templates' held-out figures against the mapped labels. `others` adds the
     features of other templates (with their maps) to every training fold: a section model
     that has seen more than one template shape (as the shipped one has, `TRAIN_MAPS`)."""
+    unknown = {
+        s for s in template_map.map if s not in {x.id for x in second_reviewer.rubric.sections}
+    }
+    if unknown:
+        raise MapError(f"the map names sections the second template lacks: {sorted(unknown)}")
     labels: list[DocLabel] = [d for d in load_labels(labels_dir) if d.english]
     first = {i.label.id: i for i in judge_corpus(default_reviewer, folder, labels)}
     second = {i.label.id: i for i in judge_corpus(second_reviewer, folder, labels)}
@@ -107,11 +133,6 @@ def compare_templates(
     ]
     extra = extra if extra is not None else case_rows(default_reviewer)
 
-    unknown = {
-        s for s in template_map.map if s not in {x.id for x in second_reviewer.rubric.sections}
-    }
-    if unknown:
-        raise ValueError(f"map names sections the second template lacks: {sorted(unknown)}")
     default_pairs: list[tuple[str, str]] = []
     second_pairs: list[tuple[str, str]] = []
     for k in range(folds):
