@@ -2,10 +2,13 @@
 
 Features of a (draft, template section) pair: the question coverage, how well a draft heading
 matches the section, how many draft sentences are about the section (and how many of those
-state figures), and the mean best evidence score. A small multinomial logistic model turns
-them into P(covered), P(partial), P(missing); its weights are fitted on the labelled cases by
-`mlsd eval --calibrate` (evals/calibrate.py) and stored in Thresholds.section_model.
-Coverage is the expected credit: 100 x (P(covered) + P(partial) / 2).
+state figures), topic cues, sentence votes, and the best evidence scores, the latter relative
+to the draft's other sections. A small multinomial logistic model turns them into
+P(covered), P(partial), P(missing); its weights are fitted on the real-doc corpus and the
+labelled cases by `mlsd eval --realdocs DIR --fit` and stored in Thresholds.section_model.
+Coverage is the expected credit: 100 x (P(covered) + P(partial) / 2). A section that merges
+several built-in topics is decided topic by topic (`topic_features`, `combine_statuses`).
+`decide_sections` is the one place statuses are decided, for reviews and evals alike.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ def cue_hits(section: RubricSection, texts: list[str]) -> int:
 
 
 def _hits(regexes: list[re.Pattern[str]], texts: list[str]) -> int:
+    """How many texts match any of the regexes."""
     return sum(1 for t in texts if any(r.search(t) for r in regexes))
 
 
