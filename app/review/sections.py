@@ -322,6 +322,24 @@ def decide_sections(
     centre = centre_of(rubric, absolute)
     features = {sid: with_relative(f, centre) for sid, f in absolute.items()}
     topics = topic_features(signals, rubric, verdicts, alignment, centre)
+    statuses, by_topic = decide_all(
+        draft, rubric, verdicts, alignment, features, topics, thresholds, llm_judged
+    )
+    return SectionStatuses(features, topics, statuses, by_topic)
+
+
+def decide_all(
+    draft: Draft,
+    rubric: Rubric,
+    verdicts: dict[str, list[QuestionVerdict]],
+    alignment: Alignment,
+    features: dict[str, list[float]],
+    topics: dict[str, list[list[float]]],
+    thresholds: Thresholds,
+    llm_judged: Callable[[str], bool] = lambda section_id: False,
+) -> tuple[dict[str, tuple[str, float | None]], dict[str, list[str]]]:
+    """(status and coverage of every section, status of each topic of merged sections) from
+    features already computed: the evals re-decide a judgement under other section models."""
     statuses = {}
     by_topic = {}
     for section in rubric.sections:
@@ -337,7 +355,7 @@ def decide_sections(
             llm_judged=llm_judged(section.id),
             placeholders=any(p.section in aligned for p in draft.placeholders),
         )
-    return SectionStatuses(features, topics, statuses, by_topic)
+    return statuses, by_topic
 
 
 def topic_note(section: RubricSection, statuses: list[str]) -> str:

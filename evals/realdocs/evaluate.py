@@ -21,7 +21,7 @@ from app.review.judge import judge_offline
 from app.review.judgement import Judgement
 from app.review.models import Finding, FindingKind, QuestionVerdict, Verdict
 from app.review.pipeline import Reviewer
-from app.review.sections import STATUSES, decide_status
+from app.review.sections import STATUSES, decide_all
 from app.review.thresholds import Thresholds
 from evals.metrics import PRF
 from evals.realdocs.labels import LABELS_DIR, SECOND_DIR, DocLabel, load_labels, mapped
@@ -132,18 +132,16 @@ def contradictions(
 
 def statuses_under(reviewer: Reviewer, j: Judgement, thresholds: Thresholds) -> dict[str, str]:
     """Section statuses of a judgement re-decided under other thresholds (section model)."""
-    out = {}
-    for section in reviewer.rubric.sections:
-        aligned = j.alignment.draft_sections(section.id)
-        out[section.id] = decide_status(
-            section,
-            j.verdicts[section.id],
-            j.features[section.id],
-            thresholds,
-            topics=j.topic_features.get(section.id),
-            placeholders=any(p.section in aligned for p in j.draft.placeholders),
-        )[0]
-    return out
+    statuses, _ = decide_all(
+        j.draft,
+        reviewer.rubric,
+        j.verdicts,
+        j.alignment,
+        j.features,
+        j.topic_features,
+        thresholds,
+    )
+    return {sid: status for sid, (status, _) in statuses.items()}
 
 
 def tally(pairs: list[tuple[str, str]]) -> StatusMetrics:
