@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -116,9 +116,17 @@ class DraftSignals:
         self.raw = (
             vectors.questions @ sentence_vecs.T if n else np.zeros((len(vectors.question_ids), 0))
         )
-        self.corrected = self.raw - self.raw.mean(axis=0, keepdims=True) if n else self.raw
         self.usable = [s.text for s in draft.evidence]
         self.doc_words = math.log1p(sum(len(t.split()) for t in self.usable))
+
+    @cached_property
+    def corrected(self) -> np.ndarray:
+        """Raw question similarity less each sentence's mean over all questions (as topic
+        votes take it); only sections that merge topics need it, per question."""
+        if not self.n:
+            return self.raw
+        corrected: np.ndarray = self.raw - self.raw.mean(axis=0, keepdims=True)
+        return corrected
 
 
 def _features(
